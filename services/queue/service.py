@@ -1,0 +1,165 @@
+"""Queue service entrypoints: translate RPC calls into handler calls, nothing more."""
+import logging
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
+from shared.config import SettingsProvider
+from shared.metrics import Metrics
+from shared.outbox import OutboxRelay
+from shared.postgres import Database
+from shared.redis_store import Redis
+from services.queue import display, handlers
+from services.queue import repository as repo
+from services.queue.commands import CompleteTicket, IssueTicket, OpenCounter, TransferTicket, parse
+from services.queue.dependencies import QueueMetrics, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class QueueService:
+    name = "queue"
+
+    db = Database()
+    redis = Redis()
+    metrics = Metrics(QueueMetrics)
+    settings = SettingsProvider()
+    outbox_relay = OutboxRelay("queue")
+
+    @property
+    def uow(self):
+        return UnitOfWork(self.db, self.redis, self.metrics, self.settings)
+
+    # --- anyone -------------------------------------------------------------
+
+    @rpc
+    def health(self):
+        return {"postgres": "ok" if self.db.ping() else "down"}
+
+    @rpc
+    def site_info(self, site):
+        with self.uow(site) as (_cur, ctx):
+            return {key: ctx.site[key] for key in ("code", "name", "timezone", "running_text")}
+
+    @rpc
+    def list_services(self, site):
+        with self.uow(site) as (cur, ctx):
+            return handlers.list_services(cur, ctx)
+
+    @rpc
+    def get_ticket(self, site, ticket_id):
+        with self.uow(site) as (cur, ctx):
+            return handlers.ticket_view(cur, ctx, ticket_id)
+
+    @rpc
+    def display_state(self, site):
+        """The display state rebuilt from PostgreSQL (and stored in Redis)."""
+        state = self.uow.refresh_display(site)
+        if state is None:  # Redis is down: still answer from the record
+            with self.uow(site) as (cur, ctx):
+                state = display.build_state(cur, ctx)
+        return state
+
+    # --- kiosk and citizen ------------------------------------------------------
+
+    @rpc
+    def issue_ticket(self, site, request, idempotency_key=None):
+        command = parse(IssueTicket, request)
+        with self.uow(site, actor="kiosk") as (cur, ctx):
+            ticket_id, _created = handlers.issue_ticket(cur, ctx, command, idempotency_key)
+        return self.get_ticket(site, ticket_id)
+
+    @rpc
+    def cancel_ticket(self, site, ticket_id):
+        with self.uow(site, actor="citizen") as (cur, ctx):
+            handlers.cancel_ticket(cur, ctx, ticket_id)
+        return self.get_ticket(site, ticket_id)
+
+    # --- officers -------------------------------------------------------------
+
+    @rpc
+    def authenticate(self, site, username, password):
+        with self.uow(site) as (cur, ctx):
+            return handlers.authenticate(cur, ctx, username, password)
+
+    @rpc
+    def list_counters(self, site):
+        with self.uow(site) as (cur, ctx):
+            return [handlers.counter_view(cur, ctx, row) for row in repo.counter_rows(cur, ctx.site_id)]
+
+    @rpc
+    def counter_detail(self, site, counter):
+        with self.uow(site) as (cur, ctx):
+            return handlers.counter_view(cur, ctx, repo.counter_row(cur, ctx.site_id, counter), with_queues=True)
+
+    @rpc
+    def open_counter(self, site, counter, request, officer):
+        command = parse(OpenCounter, request)
+        with self.uow(site, actor=officer) as (cur, ctx):
+            handlers.open_counter(cur, ctx, counter, command, officer)
+        return self.counter_detail(site, counter)
+
+    @rpc
+    def close_counter(self, site, counter, officer):
+        with self.uow(site, actor=officer) as (cur, ctx):
+            handlers.close_counter(cur, ctx, counter, officer)
+        return self.counter_detail(site, counter)
+
+    @rpc
+    def call_next(self, site, counter, officer):
+        with self.uow(site, actor=officer) as (cur, ctx):
+            ticket_id = handlers.call_next(cur, ctx, counter, officer)
+        return None if ticket_id is None else self.get_ticket(site, ticket_id)
+
+    @rpc
+    def recall(self, site, counter, officer):
+        return self._act(handlers.recall, site, counter, officer)
+
+    @rpc
+    def start(self, site, counter, officer):
+        return self._act(handlers.start, site, counter, officer)
+
+    @rpc
+    def no_show(self, site, counter, officer):
+        return self._act(handlers.no_show, site, counter, officer)
+
+    @rpc
+    def complete(self, site, counter, officer, request=None):
+        return self._act(handlers.complete, site, counter, officer, parse(CompleteTicket, request))
+
+    @rpc
+    def transfer(self, site, counter, officer, request):
+        return self._act(handlers.transfer, site, counter, officer, parse(TransferTicket, request))
+
+    def _act(self, handler, site, counter, officer, *args):
+        with self.uow(site, actor=officer) as (cur, ctx):
+            ticket_id = handler(cur, ctx, counter, officer, *args)
+        return self.get_ticket(site, ticket_id)
+
+    # --- housekeeping -----------------------------------------------------------
+
+    @timer(interval=5)
+    def reconcile_displays(self):
+        """Put back a display state Redis lost (flush, restart) or missed (a
+        process died between commit and refresh), and roll boards over at midnight."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                """SELECT s.code, COALESCE(max(j.id), 0) AS version FROM queue.sites s
+                   LEFT JOIN queue.journal j ON j.site_id = s.id GROUP BY s.code""")
+            sites = cur.fetchall()
+            cur.execute("SELECT count(*) AS n FROM queue.outbox WHERE published_at IS NULL")
+            self.metrics.outbox_pending.set(cur.fetchone()["n"])
+        store = display.DisplayStore(self.redis)
+        for site in sites:
+            try:
+                current = store.load(site["code"])
+            except Exception as exc:  # noqa: BLE001
+                log.warning("display reconcile: redis unavailable: %s", type(exc).__name__)
+                return
+            if current is None or current["version"] != site["version"] or current["day"] != self._today(site):
+                self.uow.refresh_display(site["code"])
+
+    def _today(self, site):
+        with self.uow(site["code"]) as (_cur, ctx):
+            return ctx.today.isoformat()

@@ -1,0 +1,66 @@
+"""Errors a service reports to its callers.
+
+Each carries a machine code, a message in Bahasa Indonesia and in English, and the
+input fields it is about. The gateway turns them into the documented error shape
+``{"error": {"code", "message", "fields"}}`` with the HTTP status of the class.
+These are plain exceptions; ``shared.rpc_errors`` registers them with nameko so
+they cross RPC as themselves.
+"""
+
+
+class PtspError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message_id, message_en=None, fields=None, code=None):
+        super().__init__(message_id, message_en or message_id, fields or {}, code or self.code)
+
+    @property
+    def message_id(self):
+        return self.args[0]
+
+    @property
+    def message_en(self):
+        return self.args[1]
+
+    @property
+    def fields(self):
+        return self.args[2]
+
+    @property
+    def error_code(self):
+        return self.args[3]
+
+    def message(self, language="id"):
+        return self.message_en if language == "en" else self.message_id
+
+    def __str__(self):
+        return self.message_en
+
+
+class InvalidInput(PtspError):
+    status = 422
+    code = "invalid_input"
+
+
+class NotFound(PtspError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(PtspError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthorized(PtspError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(PtspError):
+    status = 403
+    code = "forbidden"
+
+
+ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden)

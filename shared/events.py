@@ -1,0 +1,120 @@
+"""The events services publish on RabbitMQ: the contract between services.
+
+Every event has an id (consumers use it to ignore redeliveries), the site it
+happened at, when it happened, and a schema version that grows when a field
+changes meaning. Each service publishes to its own topic exchange
+(``<service>.events``) with the event type as routing key, which is what nameko's
+``@event_handler("<service>", "<event_type>")`` binds to.
+
+Events carry no personal data: consumers that need a citizen's contact ask the
+owning service over RPC.
+"""
+from datetime import datetime
+from typing import ClassVar, Literal, Optional
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Priority = Literal["regular", "elderly", "disabled", "pregnant"]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    source: ClassVar[str]
+
+    schema_version: int = 1
+    event_id: UUID = Field(default_factory=uuid4)
+    site: str
+    occurred_at: AwareDatetime
+
+    def payload(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+class QueueEvent(Event):
+    source: ClassVar[str] = "queue"
+
+
+class TicketEvent(QueueEvent):
+    ticket_id: UUID
+    number: str
+    service: str
+    priority: Priority
+
+
+class TicketIssued(TicketEvent):
+    event_type: ClassVar[str] = "ticket_issued"
+    issued_at: datetime
+    has_contact: bool
+    language: Literal["id", "en"] = "id"
+
+
+class TicketCalled(TicketEvent):
+    event_type: ClassVar[str] = "ticket_called"
+    counter: int
+    wait_s: float
+
+
+class TicketRecalled(TicketEvent):
+    event_type: ClassVar[str] = "ticket_recalled"
+    counter: int
+    recall_count: int
+
+
+class TicketStarted(TicketEvent):
+    event_type: ClassVar[str] = "ticket_started"
+    counter: int
+
+
+class TicketNoShow(TicketEvent):
+    event_type: ClassVar[str] = "ticket_no_show"
+    counter: int
+    reason: Literal["officer", "recalls"]
+
+
+class TicketCompleted(TicketEvent):
+    event_type: ClassVar[str] = "ticket_completed"
+    counter: int
+    service_time_s: float
+    outcome: Optional[Literal["passed", "failed", "incomplete"]] = None
+
+
+class TicketTransferred(TicketEvent):
+    event_type: ClassVar[str] = "ticket_transferred"
+    counter: int
+    to_service: str
+    new_ticket_id: UUID
+
+
+class TicketCancelled(TicketEvent):
+    event_type: ClassVar[str] = "ticket_cancelled"
+
+
+class CounterOpened(QueueEvent):
+    event_type: ClassVar[str] = "counter_opened"
+    counter: int
+    services: list[str]
+    officer: str
+
+
+class CounterClosed(QueueEvent):
+    event_type: ClassVar[str] = "counter_closed"
+    counter: int
+    officer: str
+
+
+QUEUE_EVENTS = {
+    cls.event_type: cls
+    for cls in (
+        TicketIssued, TicketCalled, TicketRecalled, TicketStarted, TicketNoShow,
+        TicketCompleted, TicketTransferred, TicketCancelled, CounterOpened, CounterClosed,
+    )
+}
+
+
+def parse_event(source: str, event_type: str, payload: dict) -> Event:
+    """Validate an incoming payload against its model (consumers call this)."""
+    registry = {"queue": QUEUE_EVENTS}[source]
+    return registry[event_type].model_validate(payload)
