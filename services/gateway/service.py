@@ -1,0 +1,229 @@
+"""The gateway: the only HTTP edge. It authenticates, validates and translates;
+the rules live in the services it calls."""
+import json
+import logging
+import uuid
+
+from nameko.rpc import RpcProxy
+from werkzeug.wrappers import Response
+
+import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
+from shared.config import SettingsProvider
+from shared.errors import InvalidInput, NotFound
+from shared.metrics import Metrics
+from shared.redis_store import Redis
+from services.gateway import schemas
+from services.gateway.auth import issue_token, officer_of
+from services.gateway.dependencies import GatewayMetrics, HealthChecks
+from services.gateway.openapi import openapi_document
+from services.gateway.pages import PageRoutes
+from services.gateway.web import json_response, route
+
+log = logging.getLogger(__name__)
+
+DISPLAY_KEY = "ptsp:display:{site}"
+SSE_KEEPALIVE_S = 15
+OFFICER_ERRORS = {401: "no or invalid token", 403: "counter not opened by this officer",
+                  404: "no such counter", 409: "not possible in the ticket's or counter's state"}
+
+
+class GatewayService(PageRoutes):
+    name = "gateway"
+
+    queue = RpcProxy("queue")
+    redis = Redis()
+    settings = SettingsProvider()
+    health_checks = HealthChecks()
+    metrics = Metrics(GatewayMetrics)
+
+    # --- operations -------------------------------------------------------------
+
+    @route("GET", "/healthz", "Health of the servers the system needs", tags=["operations"],
+           answer=schemas.Health, extra_statuses={503: "a server is down"})
+    def healthz(self, request):
+        checks = self.health_checks.run()
+        healthy = all(state == "ok" for state in checks.values())
+        return json_response({"status": "ok" if healthy else "degraded", "checks": checks}, 200 if healthy else 503)
+
+    @route("GET", "/api/openapi.json", "This document", tags=["operations"])
+    def openapi(self, request):
+        return openapi_document(self.settings.PTSP_PUBLIC_URL)
+
+    # --- kiosk and citizens --------------------------------------------------------
+
+    @route("GET", "/api/site", "The site this gateway serves", tags=["kiosk"], answer=schemas.SiteInfo)
+    def site(self, request):
+        return self.queue.site_info(self.site_code)
+
+    @route("GET", "/api/services", "Services with queue length and estimated wait", tags=["kiosk"],
+           answer=[schemas.ServiceInfo])
+    def services(self, request):
+        return self.queue.list_services(self.site_code)
+
+    @route("POST", "/api/tickets", "Take a numbered ticket", tags=["kiosk"], body=schemas.TicketRequest,
+           answer=schemas.TicketView, status=201,
+           extra_statuses={409: "service closed, quota reached, or Idempotency-Key reused with another body"})
+    def issue_ticket(self, request, body):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
+            raise InvalidInput("Idempotency-Key tidak valid.", "Invalid Idempotency-Key.",
+                               {"Idempotency-Key": "1-200 printable characters"})
+        return self.with_track_url(self.queue.issue_ticket(self.site_code, body.model_dump(), key))
+
+    @route("GET", "/api/tickets/<ticket_id>", "A ticket's status, position and estimated wait", tags=["citizen"],
+           answer=schemas.TicketView, extra_statuses={404: "no such ticket"})
+    def get_ticket(self, request, ticket_id):
+        return self.with_track_url(self.queue.get_ticket(self.site_code, ticket_uuid(ticket_id)))
+
+    @route("POST", "/api/tickets/<ticket_id>/cancel", "Cancel a waiting or called ticket", tags=["citizen"],
+           answer=schemas.TicketView, extra_statuses={404: "no such ticket", 409: "ticket already finished"})
+    def cancel_ticket(self, request, ticket_id):
+        return self.with_track_url(self.queue.cancel_ticket(self.site_code, ticket_uuid(ticket_id)))
+
+    # --- officers -------------------------------------------------------------------
+
+    @route("POST", "/api/auth/login", "Log in as an officer", tags=["officer"], body=schemas.LoginRequest,
+           answer=schemas.LoginAnswer, extra_statuses={401: "wrong username or password"})
+    def login(self, request, body):
+        officer = self.queue.authenticate(self.site_code, body.username, body.password)
+        return issue_token(self.settings, officer)
+
+    @route("GET", "/api/me", "The logged-in officer", tags=["officer"], auth=True)
+    def me(self, request):
+        return officer_of(request, self.settings)
+
+    @route("GET", "/api/counters", "All counters of the site", tags=["officer"], auth=True,
+           answer=[schemas.CounterView])
+    def counters(self, request):
+        officer_of(request, self.settings)
+        return self.queue.list_counters(self.site_code)
+
+    @route("GET", "/api/counters/<int:counter>", "A counter with its current ticket and queues", tags=["officer"],
+           auth=True, answer=schemas.CounterView, extra_statuses={404: "no such counter"})
+    def counter(self, request, counter):
+        officer_of(request, self.settings)
+        return self.queue.counter_detail(self.site_code, counter)
+
+    @route("POST", "/api/counters/<int:counter>/open", "Open a counter for some services", tags=["officer"],
+           auth=True, body=schemas.OpenCounterRequest, answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
+    def open_counter(self, request, counter, body):
+        officer = officer_of(request, self.settings)
+        return self.queue.open_counter(self.site_code, counter, body.model_dump(), officer["username"])
+
+    @route("POST", "/api/counters/<int:counter>/close", "Close a counter", tags=["officer"], auth=True,
+           answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
+    def close_counter(self, request, counter):
+        officer = officer_of(request, self.settings)
+        return self.queue.close_counter(self.site_code, counter, officer["username"])
+
+    @route("POST", "/api/counters/<int:counter>/call-next", "Call the next ticket", tags=["officer"], auth=True,
+           answer=schemas.TicketView, extra_statuses={204: "nobody waits", **OFFICER_ERRORS})
+    def call_next(self, request, counter):
+        officer = officer_of(request, self.settings)
+        ticket = self.queue.call_next(self.site_code, counter, officer["username"])
+        return json_response(None, 204) if ticket is None else self.with_track_url(ticket)
+
+    @route("POST", "/api/counters/<int:counter>/recall", "Call the current ticket again", tags=["officer"],
+           auth=True, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def recall(self, request, counter):
+        return self.counter_action("recall", request, counter)
+
+    @route("POST", "/api/counters/<int:counter>/start", "Start serving the current ticket", tags=["officer"],
+           auth=True, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def start(self, request, counter):
+        return self.counter_action("start", request, counter)
+
+    @route("POST", "/api/counters/<int:counter>/no-show", "The called citizen did not come", tags=["officer"],
+           auth=True, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def no_show(self, request, counter):
+        return self.counter_action("no_show", request, counter)
+
+    @route("POST", "/api/counters/<int:counter>/complete", "Finish the current ticket", tags=["officer"],
+           auth=True, body=schemas.CompleteRequest, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def complete(self, request, counter, body):
+        return self.counter_action("complete", request, counter, body.model_dump())
+
+    @route("POST", "/api/counters/<int:counter>/transfer", "Move the current ticket to another service's queue",
+           tags=["officer"], auth=True, body=schemas.TransferRequest, answer=schemas.TicketView,
+           extra_statuses=OFFICER_ERRORS)
+    def transfer(self, request, counter, body):
+        return self.counter_action("transfer", request, counter, body.model_dump())
+
+    def counter_action(self, action, request, counter, *args):
+        officer = officer_of(request, self.settings)
+        ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
+        return self.with_track_url(ticket)
+
+    # --- display boards ----------------------------------------------------------------
+
+    @route("GET", "/api/display", "What the display boards show", tags=["display"], answer=schemas.DisplayState,
+           extra_statuses={304: "unchanged since If-None-Match"})
+    def display(self, request):
+        state = self.display_state()
+        etag = display_etag(state)
+        if etag in request.if_none_match:
+            return Response(status=304, headers={"ETag": f'"{etag}"'})
+        return json_response(state, headers={"ETag": f'"{etag}"', "Cache-Control": "no-cache"})
+
+    @route("GET", "/api/display/stream", "Server-Sent Events: one message per change of the display state",
+           tags=["display"])
+    def display_stream(self, request):
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(DISPLAY_KEY.format(site=self.site_code))
+        first = self.display_state()  # after subscribing, so no change falls in between
+        return Response(sse_messages(pubsub, first), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @property
+    def site_code(self):
+        return self.settings.PTSP_SITE
+
+    def display_state(self):
+        try:
+            body = self.redis.get(DISPLAY_KEY.format(site=self.site_code))
+        except Exception as exc:  # noqa: BLE001 - Redis down: ask the record
+            log.warning("display read from redis failed: %s", type(exc).__name__)
+            body = None
+        if body:
+            return json.loads(body)
+        return self.queue.display_state(self.site_code)  # rebuilt from PostgreSQL
+
+    def with_track_url(self, ticket):
+        ticket["track_url"] = f"{self.settings.PTSP_PUBLIC_URL.rstrip('/')}/t/{ticket['id']}"
+        return ticket
+
+
+def display_etag(state):
+    return f"{state['version']}-{state['day']}"
+
+
+def ticket_uuid(value):
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise NotFound("Tiket tidak ditemukan.", "Ticket not found.", {"id": "not a ticket id"}) from None
+
+
+def sse_messages(pubsub, first):
+    """Runs after the worker returned, in the web server's greenthread, for as long
+    as the board stays connected."""
+    try:
+        yield "retry: 3000\n" + sse_event(first)
+        last_version = (first["day"], first["version"])
+        while True:
+            message = pubsub.get_message(timeout=SSE_KEEPALIVE_S)
+            if message is None:
+                yield ": keepalive\n\n"
+                continue
+            state = json.loads(message["data"])
+            if (state["day"], state["version"]) != last_version:
+                last_version = (state["day"], state["version"])
+                yield sse_event(state)
+    finally:
+        pubsub.close()
+
+
+def sse_event(state):
+    return f"id: {display_etag(state)}\nevent: display\ndata: {json.dumps(state, ensure_ascii=False)}\n\n"
