@@ -171,6 +171,8 @@ class GatewayService(PageRoutes):
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(DISPLAY_KEY.format(site=self.site_code))
         first = self.display_state()  # after subscribing, so no change falls in between
+        # eventlet's WSGI server buffers small chunks by default; each event must go out at once.
+        request.environ["eventlet.minimum_write_chunk_size"] = 0
         return Response(sse_messages(pubsub, first), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -226,4 +228,4 @@ def sse_messages(pubsub, first):
 
 
 def sse_event(state):
-    return f"id: {display_etag(state)}\nevent: display\ndata: {json.dumps(state, ensure_ascii=False)}\n\n"
+    return f"id: {display_etag(state)}\ndata: {json.dumps(state, ensure_ascii=False)}\n\n"

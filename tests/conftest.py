@@ -1,0 +1,122 @@
+# eventlet must patch the standard library before anything imports sockets.
+import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import socket  # noqa: E402
+
+import psycopg  # noqa: E402
+import pytest  # noqa: E402
+from prometheus_client import CollectorRegistry  # noqa: E402
+from psycopg.rows import dict_row  # noqa: E402
+
+import shared  # noqa: E402,F401 - sets psycopg's green wait function first
+
+# Tests use their own database and Redis database, never a running demo's.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    from shared.testing.database import recreate_database
+
+    recreate_database(TEST_DATABASE_URL)
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def db_pool(database_url):
+    from shared.postgres import make_pool
+
+    pool = make_pool(database_url, max_size=20, name="tests")
+    pool.open(wait=True)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def db(db_pool):
+    from shared.postgres import Postgres
+
+    return Postgres(db_pool)
+
+
+@pytest.fixture
+def redis_client():
+    from shared.redis_store import make_client
+
+    client = make_client(TEST_REDIS_URL)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_site(database_url):
+    from shared.testing.sites import make_site as make
+
+    def factory(**options):
+        with psycopg.connect(database_url, row_factory=dict_row) as conn:
+            return make(conn, **options)
+
+    return factory
+
+
+@pytest.fixture
+def site(make_site):
+    return make_site()
+
+
+@pytest.fixture
+def settings(database_url):
+    from shared.config import Settings
+
+    return Settings(AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/", DATABASE_URL=database_url,
+                    REDIS_URL=TEST_REDIS_URL)
+
+
+@pytest.fixture
+def unit_of_work(db, redis_client, settings):
+    """The queue's unit of work on the real servers, with a settable clock."""
+    from services.queue.dependencies import QueueMetrics, UnitOfWork
+
+    def factory(clock=None, **kwargs):
+        options = {"clock": clock} if clock else {}
+        return UnitOfWork(db, redis_client, QueueMetrics(CollectorRegistry()),
+                          settings.model_copy(update=kwargs), **options)
+
+    return factory
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def service_config(rabbit_config, database_url, site):
+    """nameko config for services under test: a RabbitMQ vhost of the test's own
+    (nameko's rabbit_config), the test database, and the test's site."""
+    config = dict(rabbit_config)
+    config.update({
+        "DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL, "PTSP_SITE": site,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "METRICS_PORT": 0,
+        "PTSP_PUBLIC_URL": "http://ptsp.test", "PRIORITY_HEAD_START_S": 900, "MAX_RECALLS": 3,
+        "PTSP_SECRET": "test-secret", "max_workers": 20,
+    })
+    return config
+
+
+@pytest.fixture
+def gateway(runner_factory, service_config, redis_client):
+    """The queue and gateway services running on the real servers; yields the
+    gateway's base URL."""
+    from services.gateway.service import GatewayService
+    from services.queue.service import QueueService
+
+    runner = runner_factory(service_config, QueueService, GatewayService)
+    runner.start()
+    return f"http://{service_config['WEB_SERVER_ADDRESS']}"
