@@ -1,0 +1,347 @@
+"""The hall in the browser: the pages and the few endpoints only they need.
+
+``PageRoutes`` is a mixin for the gateway service class (nameko collects entrypoints
+and dependency providers from base classes). It serves
+
+- the pages ``/kiosk``, ``/counter``, ``/display``, ``/admin``, ``/reports`` and the
+  citizen's status page ``/t/<ticket_id>`` (the ``track_url``), rendered with Jinja2
+  (autoescape on) and driven by plain ES modules under ``/static`` — no build step;
+- ``/static/<path>``: CSS, JS, fonts, the chime;
+- ``GET /api/speech?text=&voice=``: an announcement rendered by espeak-ng (WAV), the
+  display board's fallback when the browser has no Indonesian voice;
+- ``GET /api/tickets/<id>/qr.svg``: the QR code of a ticket's status page;
+- ``POST /api/tickets/<id>/print``: ESC/POS printing on the kiosk's thermal printer
+  (``KIOSK_PRINTERS``, see services/gateway/printing.py).
+
+Everything a page shows comes from the public JSON API; nothing here holds domain rules.
+"""
+import hashlib
+import io
+import json
+import logging
+import mimetypes
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from nameko.dependency_providers import Config
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from services.gateway import printing, speech
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+STRINGS = json.loads((STATIC / "i18n" / "strings.json").read_text("utf-8"))
+LANGS = ("id", "en")
+TICKET_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+_jinja = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True, lstrip_blocks=True)
+
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".wav": "audio/wav",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+# A page may load only what this gateway serves; no inline script runs.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "media-src 'self' blob:; font-src 'self'; connect-src 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",   # the status page's URL is the ticket's key
+    "X-Frame-Options": "DENY",
+}
+
+ERROR_TEXT = {
+    "not_found": ("Tidak ditemukan.", "Not found."),
+    "invalid_input": ("Isian tidak valid.", "Invalid input."),
+    "no_printer": ("Kios ini tidak memiliki printer tiket.",
+                   "This kiosk has no ticket printer."),
+    "printer_error": ("Printer tiket tidak dapat mencetak.",
+                      "The ticket printer could not print."),
+    "speech_unavailable": ("Suara dari server tidak tersedia.",
+                           "Server speech is not available."),
+    "upstream_error": ("Data tiket tidak dapat diambil.",
+                       "The ticket could not be fetched."),
+}
+
+
+def t(key, lang="id", **values):
+    entry = STRINGS.get(key)
+    text = entry.get(lang) or entry.get("id") if entry else key
+    for name, value in values.items():
+        text = text.replace("{%s}" % name, str(value))
+    return text
+
+
+def request_lang(request):
+    """?lang= first, then the page's cookie, then Bahasa Indonesia."""
+    lang = request.args.get("lang") or request.cookies.get("ptsp_lang") or "id"
+    return lang if lang in LANGS else "id"
+
+
+def accept_lang(request):
+    header = (request.headers.get("Accept-Language") or "").strip().lower()
+    return "en" if header.startswith("en") else "id"
+
+
+def json_response(payload, status=200, headers=None):
+    return Response(json.dumps(payload), status=status, headers=headers,
+                    mimetype="application/json")
+
+
+def error_response(request, status, code, fields=None, message=None):
+    idx = 1 if accept_lang(request) == "en" else 0
+    text = message or ERROR_TEXT.get(code, ERROR_TEXT["not_found"])[idx]
+    return json_response(
+        {"error": {"code": code, "message": text, "fields": fields or {}}}, status)
+
+
+def _static_version():
+    """A short hash of every static file, for cache-busting URLs in templates."""
+    digest = hashlib.sha1()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(STATIC)).encode())
+            digest.update(str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()[:10]
+
+
+class PageRoutes:
+    """Mixin for the gateway service: pages, static files, speech, QR, printing."""
+
+    config = Config()
+
+    _speech_cache = speech.SpeechCache()
+
+    # -- pages -------------------------------------------------------------------
+
+    @http("GET", "/kiosk")
+    def page_kiosk(self, request):
+        kiosk = request.args.get("kiosk", "")
+        printers = self._kiosk_printers()
+        return self._render(request, "kiosk", extra={
+            "kiosk": kiosk if printing.KIOSK_ID_RE.match(kiosk or "") else "",
+            "printers": {k: p.public() for k, p in printers.items()},
+        })
+
+    @http("GET", "/counter")
+    def page_counter(self, request):
+        return self._render(request, "counter")
+
+    @http("GET", "/display")
+    def page_display(self, request):
+        return self._render(request, "display")
+
+    @http("GET", "/admin")
+    def page_admin(self, request):
+        return self._render(request, "admin")
+
+    @http("GET", "/reports")
+    def page_reports(self, request):
+        return self._render(request, "reports")
+
+    @http("GET", "/t/<ticket_id>")
+    def page_ticket_status(self, request, ticket_id):
+        if not TICKET_ID_RE.match(ticket_id):
+            return self._render(request, "status", extra={"ticket_id": ""}, status=404)
+        return self._render(request, "status", extra={"ticket_id": ticket_id})
+
+    # -- static files ------------------------------------------------------------
+
+    @http("GET", "/static/<path:path>")
+    def static_file(self, request, path):
+        target = (STATIC / path).resolve()
+        if STATIC not in target.parents or not target.is_file():
+            return Response("not found", status=404, mimetype="text/plain")
+        stat = target.stat()
+        etag = '"%x-%x"' % (stat.st_mtime_ns, stat.st_size)
+        headers = {"ETag": etag, "Cache-Control": "no-cache",
+                   "X-Content-Type-Options": "nosniff"}
+        if request.args.get("v"):
+            headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        if etag in request.headers.get("If-None-Match", ""):
+            return Response(status=304, headers=headers)
+        ctype = CONTENT_TYPES.get(target.suffix) or (
+            mimetypes.guess_type(target.name)[0] or "application/octet-stream")
+        return Response(target.read_bytes(), status=200, headers=headers,
+                        content_type=ctype)
+
+    # -- speech, QR, printing ----------------------------------------------------
+
+    @http("GET", "/api/speech")
+    def speech_audio(self, request):
+        voice = request.args.get("voice", "id")
+        if voice not in speech.VOICES:
+            return error_response(request, 422, "invalid_input",
+                                  {"voice": "id | en"})
+        try:
+            data = self._speech_cache.get(request.args.get("text", ""), voice=voice)
+        except ValueError as exc:
+            return error_response(request, 422, "invalid_input", {"text": str(exc)})
+        except speech.SpeechUnavailable:
+            return error_response(request, 503, "speech_unavailable")
+        except speech.SpeechError as exc:
+            log.warning("speech rendering failed: %s", exc)
+            return error_response(request, 503, "speech_unavailable")
+        return Response(data, status=200, content_type="audio/wav", headers={
+            "Cache-Control": "public, max-age=86400",
+            "X-Content-Type-Options": "nosniff"})
+
+    @http("GET", "/api/tickets/<ticket_id>/qr.svg")
+    def ticket_qr(self, request, ticket_id):
+        if not TICKET_ID_RE.match(ticket_id):
+            return error_response(request, 404, "not_found")
+        svg = qr_svg(self._track_url(ticket_id))
+        return Response(svg, status=200, content_type="image/svg+xml", headers={
+            "Cache-Control": "public, max-age=86400",
+            "X-Content-Type-Options": "nosniff"})
+
+    @http("POST", "/api/tickets/<ticket_id>/print")
+    def ticket_print(self, request, ticket_id):
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+        except ValueError:
+            return error_response(request, 422, "invalid_input", {"body": "JSON"})
+        if not isinstance(body, dict):
+            return error_response(request, 422, "invalid_input", {"body": "object"})
+        kiosk = body.get("kiosk")
+        lang = body.get("language", "id")
+        if not isinstance(kiosk, str) or not printing.KIOSK_ID_RE.match(kiosk):
+            return error_response(request, 422, "invalid_input", {"kiosk": "kiosk id"})
+        if lang not in LANGS:
+            return error_response(request, 422, "invalid_input", {"language": "id | en"})
+        if not TICKET_ID_RE.match(ticket_id):
+            return error_response(request, 404, "not_found")
+        spec = self._kiosk_printers().get(kiosk)
+        if spec is None:
+            return error_response(request, 404, "no_printer", {"kiosk": kiosk})
+        ticket = self.page_ticket_view(ticket_id)
+        if ticket is None:
+            return error_response(request, 404, "not_found")
+        site = self.page_site() or {}
+        tz = None
+        try:
+            from zoneinfo import ZoneInfo
+            tz = ZoneInfo(site.get("timezone") or "Asia/Jakarta")
+        except Exception:
+            pass
+        try:
+            printing.print_ticket(spec, ticket, site_name=site.get("name", ""),
+                                  lang=lang, tz=tz)
+        except printing.PrintError as exc:
+            log.warning("kiosk %s: printing failed: %s", kiosk, exc)
+            return error_response(request, 502, "printer_error")
+        return json_response({"printed": True, "kiosk": kiosk, "paper": spec.paper})
+
+    # -- hooks the gateway may override -----------------------------------------
+
+    def page_ticket_view(self, ticket_id):
+        """The public ticket view for ``ticket_id``, or None when there is none.
+
+        By default this asks this gateway's own ``GET /api/tickets/<id>`` over the
+        loopback, so the pages need nothing from the service class; the gateway may
+        override it with a direct RPC call.
+        """
+        return self._own_api("/api/tickets/" + quote(ticket_id))
+
+    def page_site(self):
+        """``GET /api/site`` of this gateway (name and time zone for receipts)."""
+        return self._own_api("/api/site")
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _own_api(self, path):
+        import requests
+        address = str(self._cfg("WEB_SERVER_ADDRESS", "0.0.0.0:8000"))
+        host, _, port = address.rpartition(":")
+        if host in ("", "0.0.0.0", "::", "[::]"):
+            host = "127.0.0.1"
+        try:
+            res = requests.get("http://%s:%s%s" % (host, port, path), timeout=5)
+        except requests.RequestException as exc:
+            log.warning("own API %s failed: %s", path, exc.__class__.__name__)
+            return None
+        if res.status_code != 200:
+            return None
+        try:
+            return res.json()
+        except ValueError:
+            return None
+
+    def _cfg(self, key, default=None):
+        cfg = getattr(self, "config", None) or {}
+        value = cfg.get(key) if hasattr(cfg, "get") else None
+        if value in (None, ""):
+            value = os.environ.get(key, default)
+        return value
+
+    def _kiosk_printers(self):
+        spec = self._cfg("KIOSK_PRINTERS", "") or ""
+        try:
+            return printing.parse_printers(str(spec))
+        except printing.PrinterConfigError as exc:
+            log.error("%s", exc)
+            return {}
+
+    def _track_url(self, ticket_id):
+        base = str(self._cfg("PTSP_PUBLIC_URL", "http://127.0.0.1:8000")).rstrip("/")
+        return base + "/t/" + ticket_id
+
+    def _render(self, request, page, extra=None, status=200):
+        lang = request_lang(request)
+        data = {
+            "page": page,
+            "lang": lang,
+            "site": self._cfg("PTSP_SITE", ""),
+            "strings": STRINGS,
+        }
+        data.update(extra or {})
+        template = _jinja.get_template(page + ".html")
+        html = template.render(
+            page=page, lang=lang, data=data, v=STATIC_VERSION,
+            t=lambda key, **kw: t(key, lang, **kw),
+            both=lambda key: (t(key, "id"), t(key, "en")),
+            **(extra or {}))
+        headers = dict(SECURITY_HEADERS)
+        headers["Content-Security-Policy"] = CSP
+        headers["Cache-Control"] = "no-cache"
+        return Response(html, status=status, headers=headers,
+                        content_type="text/html; charset=utf-8")
+
+
+def qr_svg(text):
+    """An SVG QR code (one path, black on white, quiet zone included)."""
+    import qrcode
+    import qrcode.image.svg
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M,
+                       box_size=10, border=2,
+                       image_factory=qrcode.image.svg.SvgPathFillImage)
+    qr.add_data(text)
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image().save(buf)
+    return buf.getvalue()
+
+
+STATIC_VERSION = _static_version()

@@ -1,0 +1,475 @@
+// Kiosk: choose a service, priority and optional contact, get a numbered ticket
+// (shown large, printed). Never freezes: every wait has a timeout, every problem a
+// message, and every screen returns to the start by itself.
+import {
+  PAGE, t, applyI18n, setLang, bindLangToggle, onLangChange, currentLang, api, ApiError,
+  NetworkError, errorText, formatWait, formatClock, formatDate, formatTime, tzLabel,
+  serviceName, el, $, $$, sleep, uuid,
+} from "./common.js";
+
+const params = new URLSearchParams(location.search);
+const IDLE_MS = 60000;          // details screen without a touch -> start
+const TICKET_MS = 25000;        // ticket screen -> start
+const ERROR_MS = 20000;         // problem screen -> start
+const POLL_MS = 10000;          // services refresh while online
+const OFFLINE_POLL_MS = 3000;   // ... and while offline
+const ISSUE_ATTEMPTS = 8;       // retries of one submission (same Idempotency-Key)
+
+let kioskId = params.get("kiosk") || "";
+try {
+  if (kioskId) localStorage.setItem("ptsp.kiosk.id", kioskId);
+  else kioskId = localStorage.getItem("ptsp.kiosk.id") || "";
+} catch (e) { /* storage disabled */ }
+const printers = PAGE.printers || {};
+const serverPrinter = kioskId && printers[kioskId] ? printers[kioskId] : null;
+const paper = serverPrinter ? serverPrinter.paper : (params.get("paper") === "58" ? 58 : 80);
+const printMode = serverPrinter ? "server" : (params.get("print") === "none" ? "none" : "browser");
+const startLang = PAGE.lang || "id";
+
+const state = {
+  site: null, services: [], servicesKey: "", online: true, failures: 0,
+  screen: "start", service: null, priority: "regular", contactKind: "none",
+  ticket: null, idemKey: null, timer: null, countdown: null, issuing: false,
+};
+
+// hooks for tests and for a kiosk's supervisor tools
+window.__kiosk = { printed: [], issued: [], mode: printMode, paper };
+
+// ---- screens and timers -------------------------------------------------------------
+
+function show(name) {
+  state.screen = name;
+  for (const s of $$(".screen")) s.hidden = s.id !== `screen-${name}`;
+  clearTimers();
+  if (name === "details") armIdle();
+  const focusTarget = { start: ".tile:not([disabled])", details: ".prio[aria-checked=true]", ticket: "#done", error: "#err-back" }[name];
+  if (focusTarget) { const f = $(focusTarget); if (f) f.focus({ preventScroll: true }); }
+  document.body.dataset.screen = name;
+}
+
+function clearTimers() {
+  clearTimeout(state.timer); state.timer = null;
+  clearInterval(state.countdown); state.countdown = null;
+}
+
+function armIdle() {
+  clearTimeout(state.timer);
+  state.timer = setTimeout(reset, IDLE_MS);
+}
+
+function countdown(ms, labelEl, then) {
+  clearTimers();
+  const end = Date.now() + ms;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    labelEl.textContent = t("kiosk.return", { n: left });
+    if (left <= 0) { clearTimers(); then(); }
+  };
+  tick();
+  state.countdown = setInterval(tick, 250);
+}
+
+function reset() {
+  state.service = null;
+  state.ticket = null;
+  state.idemKey = null;
+  state.issuing = false;
+  if (currentLang() !== startLang) setLang(startLang, { persist: false });
+  show("start");
+  refreshServices();
+}
+
+["pointerdown", "keydown"].forEach((type) => document.addEventListener(type, () => {
+  if (state.screen === "details") armIdle();
+}, { passive: true }));
+
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && (state.screen === "details" || state.screen === "error")) reset();
+});
+
+// ---- header: site, clock, language --------------------------------------------------
+
+async function loadSite() {
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 15000)) {
+    try {
+      const { data } = await api("GET", "/api/site");
+      state.site = data;
+      $("#site-name").textContent = data.name || t("app.name");
+      document.title = `${t("kiosk.title")} · ${data.name || t("app.name")}`;
+      tickClock();
+      return;
+    } catch (e) { await sleep(delay); }
+  }
+}
+
+function tickClock() {
+  const tz = state.site && state.site.timezone;
+  const now = new Date();
+  $("#clock").textContent = `${formatClock(now, tz)} ${tzLabel(tz)}`.trim();
+  $("#date").textContent = formatDate(now, tz);
+}
+
+bindLangToggle($("#lang"), { persist: false });
+onLangChange(() => { renderTiles(true); tickClock(); if (state.service) renderChosen(); if (state.ticket) renderTicket(state.ticket); renderKeyboard(); });
+
+// ---- services ------------------------------------------------------------------------
+
+let pollTimer = null;
+async function refreshServices() {
+  clearTimeout(pollTimer);
+  try {
+    const { data } = await api("GET", "/api/services", { timeout: 6000 });
+    state.services = Array.isArray(data) ? data : [];
+    state.failures = 0;
+    setOnline(true);
+    renderTiles();
+  } catch (e) {
+    state.failures += 1;
+    if (state.failures >= 2 || !state.services.length) setOnline(false);
+  }
+  pollTimer = setTimeout(refreshServices, state.online ? POLL_MS : OFFLINE_POLL_MS);
+}
+
+function setOnline(online) {
+  state.online = online;
+  $("#offline").hidden = online;
+  $("#conn").dataset.state = online ? "live" : "offline";
+  $("#start-offline").hidden = online || state.services.length > 0;
+  $("#tiles").hidden = !online && state.services.length === 0;
+  $$(".tile").forEach((tile) => { tile.disabled = !online; });
+  document.body.dataset.online = online ? "yes" : "no";
+}
+
+function closedReason(svc) {
+  const r = svc.closed_reason;
+  if (!r) return "";
+  if (typeof r === "string") return r;
+  return r[currentLang()] || r.id || "";
+}
+
+function renderTiles(force = false) {
+  const key = JSON.stringify(state.services) + currentLang();
+  if (!force && key === state.servicesKey) return;
+  state.servicesKey = key;
+  const box = $("#tiles");
+  const hadFocus = document.activeElement && document.activeElement.dataset.service;
+  box.replaceChildren();
+  if (!state.services.length) {
+    box.append(el("div", { class: "empty" }, t("kiosk.no.services")));
+    return;
+  }
+  state.services.forEach((svc, i) => {
+    const open = svc.open !== false;
+    const other = currentLang() === "en" ? svc.name : svc.name_en;
+    const meta = open
+      ? [el("span", { class: "badge info" }, t("common.waiting.count", { n: svc.waiting ?? 0 })),
+         el("span", { class: "badge" }, formatWait(svc.estimated_wait_s))]
+      : [el("span", { class: "badge bad" }, t("kiosk.closed")), closedReason(svc) ? el("span", { class: "badge" }, closedReason(svc)) : null];
+    const tile = el("button", {
+      type: "button", class: `tile${open ? "" : " closed"}`, dataset: { service: svc.code },
+      "aria-label": `${svc.prefix} ${serviceName(svc)}${open ? "" : " — " + t("kiosk.closed")}`,
+      onclick: () => choose(svc),
+    },
+    el("span", { class: "svc-chip" }, svc.prefix || "?"),
+    el("span", { class: "t-name" }, serviceName(svc)),
+    other && other !== serviceName(svc) ? el("span", { class: "t-alt", lang: currentLang() === "en" ? "id" : "en" }, other) : el("span"),
+    el("span", { class: "t-meta" }, ...meta));
+    tile.style.setProperty("--svc", `var(--svc-${i % 6})`);
+    tile.disabled = !state.online;
+    box.append(tile);
+    if (hadFocus === svc.code) tile.focus({ preventScroll: true });
+  });
+}
+
+function serviceIndex(code) { return Math.max(0, state.services.findIndex((s) => s.code === code)) % 6; }
+
+// ---- details: priority and contact --------------------------------------------------
+
+function choose(svc) {
+  if (svc.open === false) {
+    showProblem("warn", t("kiosk.closed.title"), serviceName(svc), closedReason(svc));
+    return;
+  }
+  state.service = svc;
+  state.priority = "regular";
+  state.contactKind = "none";
+  state.idemKey = null;
+  $("#contact-input").value = "";
+  setPriority("regular");
+  setContactKind("none");
+  renderChosen();
+  show("details");
+}
+
+function renderChosen() {
+  const svc = state.service;
+  const chip = $("#chosen-chip");
+  chip.textContent = svc.prefix || "?";
+  chip.style.setProperty("--svc", `var(--svc-${serviceIndex(svc.code)})`);
+  $("#chosen-name").textContent = serviceName(svc);
+  $("#chosen-meta").textContent = `${t("common.waiting.count", { n: svc.waiting ?? 0 })} · ${formatWait(svc.estimated_wait_s)}`;
+}
+
+function setPriority(p) {
+  state.priority = p;
+  $$(".prio").forEach((b) => b.setAttribute("aria-checked", String(b.dataset.priority === p)));
+}
+$$(".prio").forEach((b) => b.addEventListener("click", () => setPriority(b.dataset.priority)));
+$("#prio").addEventListener("keydown", (e) => {
+  const order = $$(".prio");
+  const i = order.findIndex((b) => b.dataset.priority === state.priority);
+  const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+  if (step) { e.preventDefault(); const next = order[(i + step + order.length) % order.length]; setPriority(next.dataset.priority); next.focus(); }
+});
+
+function setContactKind(kind) {
+  state.contactKind = kind;
+  $$(".ctab").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.kind === kind)));
+  $("#contact-entry").hidden = kind === "none";
+  const input = $("#contact-input");
+  input.value = "";
+  input.removeAttribute("aria-invalid");
+  $("#contact-error").textContent = "";
+  input.type = kind === "email" ? "email" : "tel";
+  input.placeholder = kind === "email" ? "nama@contoh.com" : "08xx xxxx xxxx";
+  renderKeyboard();
+}
+$$(".ctab").forEach((b) => b.addEventListener("click", () => setContactKind(b.dataset.kind)));
+
+const KEYS = {
+  phone: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], ["+", "0", "⌫"]],
+  email: [
+    ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"],
+    ["q", "w", "e", "r", "t", "y", "u", "i", "o", "p"],
+    ["a", "s", "d", "f", "g", "h", "j", "k", "l", "⌫"],
+    ["z", "x", "c", "v", "b", "n", "m", ".", "-", "_"],
+    ["@", "@gmail.com", ".com", ".co.id", "CLR"],
+  ],
+};
+
+function renderKeyboard() {
+  const osk = $("#osk");
+  osk.replaceChildren();
+  const kind = state.contactKind;
+  if (kind === "none") return;
+  osk.className = `osk ${kind}`;
+  for (const row of KEYS[kind]) {
+    osk.append(el("div", { class: "osk-row" }, ...row.map((k) => el("button", {
+      type: "button", class: k.length > 1 ? "wide" : "", dataset: { key: k },
+      "aria-label": k === "⌫" ? "backspace" : k === "CLR" ? t("kiosk.kb.clear") : k,
+    }, k === "CLR" ? t("kiosk.kb.clear") : k))));
+  }
+}
+
+$("#osk").addEventListener("click", (e) => {
+  const key = e.target.closest("button") && e.target.closest("button").dataset.key;
+  if (!key) return;
+  const input = $("#contact-input");
+  if (key === "⌫") input.value = input.value.slice(0, -1);
+  else if (key === "CLR") input.value = "";
+  else if (input.value.length < 80) input.value += key;
+  input.removeAttribute("aria-invalid");
+  $("#contact-error").textContent = "";
+});
+
+function contactPayload() {
+  const value = $("#contact-input").value.trim();
+  if (state.contactKind === "none" || !value) return { ok: true, contact: {} };
+  if (state.contactKind === "phone") {
+    const digits = value.replace(/[\s-]/g, "");
+    if (!/^\+?\d{8,15}$/.test(digits)) return { ok: false };
+    return { ok: true, contact: { phone: digits } };
+  }
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/.test(value)) return { ok: false };
+  return { ok: true, contact: { email: value } };
+}
+
+function markContactInvalid(message) {
+  const input = $("#contact-input");
+  input.setAttribute("aria-invalid", "true");
+  $("#contact-error").textContent = message || t("kiosk.field.invalid");
+}
+
+$("#back").addEventListener("click", reset);
+$("#take").addEventListener("click", () => {
+  const c = contactPayload();
+  if (!c.ok) { markContactInvalid(); return; }
+  issue(c.contact);
+});
+
+// ---- issuing --------------------------------------------------------------------------
+
+async function issue(contact) {
+  if (state.issuing) return;
+  state.issuing = true;
+  state.idemKey = state.idemKey || uuid();
+  const body = { service: state.service.code, priority: state.priority, contact, language: currentLang() };
+  $("#issuing-retry").textContent = "";
+  show("issuing");
+  let lastError = null;
+  for (let attempt = 1; attempt <= ISSUE_ATTEMPTS; attempt++) {
+    try {
+      const { data } = await api("POST", "/api/tickets", {
+        body, timeout: 10000, headers: { "Idempotency-Key": state.idemKey },
+      });
+      state.issuing = false;
+      window.__kiosk.issued.push(data);
+      showTicket(data);
+      return;
+    } catch (err) {
+      lastError = err;
+      const retryable = err instanceof NetworkError || (err instanceof ApiError && err.status >= 500);
+      if (!retryable) break;
+      $("#issuing-retry").textContent = t("kiosk.issuing.retry", { n: attempt });
+      setOnline(false);
+      await sleep(Math.min(1000 * attempt, 5000));
+    }
+  }
+  state.issuing = false;
+  handleIssueError(lastError, contact);
+}
+
+function handleIssueError(err, contact) {
+  if (err instanceof ApiError && err.status === 409) {
+    state.idemKey = null;
+    if (err.code === "quota_reached") {
+      showProblem("warn", t("kiosk.quota.title"), err.message, t("kiosk.quota.hint"));
+    } else {
+      showProblem("warn", t("kiosk.closed.title"), err.message, "");
+    }
+    refreshServices();
+    return;
+  }
+  if (err instanceof ApiError && (err.status === 422 || err.status === 400)) {
+    state.idemKey = null;
+    const fields = err.fields || {};
+    const contactField = Object.keys(fields).find((f) => f.startsWith("contact"));
+    if (contactField && Object.keys(contact).length) {
+      show("details");
+      markContactInvalid(typeof fields[contactField] === "string" ? fields[contactField] : err.message);
+      return;
+    }
+    showProblem("bad", t("kiosk.issue.failed"), err.message, t("kiosk.issue.failed.hint"));
+    return;
+  }
+  // no answer: keep the same Idempotency-Key, so "try again" can never make two tickets
+  showProblem("bad", t("kiosk.issue.failed"), errorText(err), t("kiosk.issue.failed.hint"), () => issue(contact));
+}
+
+function showProblem(kind, title, text, detail, retry) {
+  const card = $(".err");
+  card.className = `err card ${kind}`;
+  $("#err-title").textContent = title;
+  $("#err-text").textContent = text || "";
+  $("#err-detail").textContent = detail || "";
+  const retryBtn = $("#err-retry");
+  retryBtn.hidden = !retry;
+  retryBtn.onclick = retry || null;
+  show("error");
+  countdown(ERROR_MS, $("#err-countdown"), reset);
+}
+$("#err-back").addEventListener("click", reset);
+
+// ---- the ticket -----------------------------------------------------------------------
+
+function renderTicket(tk) {
+  const svc = state.services.find((s) => s.code === tk.service) || { code: tk.service, prefix: (tk.number || "?")[0], name: tk.service_name, name_en: tk.service_name_en };
+  $("#t-number").textContent = tk.number;
+  const chip = $("#t-chip");
+  chip.textContent = svc.prefix || (tk.number || "?")[0];
+  chip.style.setProperty("--svc", `var(--svc-${serviceIndex(tk.service)})`);
+  $("#t-service").textContent = (currentLang() === "en" && tk.service_name_en) || tk.service_name || serviceName(svc);
+  const prio = $("#t-prio");
+  prio.hidden = !tk.priority || tk.priority === "regular";
+  prio.replaceChildren(el("span", { class: "badge gold" }, t(`priority.${tk.priority}`)));
+  $("#t-ahead").textContent = tk.position ? String(Math.max(0, tk.position - 1)) : "0";
+  $("#t-wait").textContent = formatWait(tk.estimated_wait_s);
+  fillReceipt(tk);
+}
+
+function showTicket(tk) {
+  state.ticket = tk;
+  setOnline(true);
+  $("#t-qr").src = `/api/tickets/${encodeURIComponent(tk.id)}/qr.svg`;
+  $("#t-print").textContent = "";
+  $("#t-print").className = "t-print";
+  $("#print-again").hidden = true;
+  renderTicket(tk);
+  show("ticket");
+  countdown(TICKET_MS, $("#t-countdown"), reset);
+  printTicket(tk);
+  refreshServices();
+}
+
+$("#done").addEventListener("click", reset);
+$("#print-again").addEventListener("click", () => {
+  $("#print-again").hidden = true;
+  if (state.ticket) printTicket(state.ticket);
+});
+
+function fillReceipt(tk) {
+  const tz = state.site && state.site.timezone;
+  $("#r-site").textContent = (state.site && state.site.name) || t("app.name");
+  $("#r-label").textContent = t("display.now").toUpperCase();
+  $("#r-number").textContent = tk.number;
+  $("#r-service").textContent = (currentLang() === "en" && tk.service_name_en) || tk.service_name || tk.service;
+  $("#r-prio").textContent = tk.priority && tk.priority !== "regular" ? t(`priority.${tk.priority}`) : "";
+  $("#r-ahead-l").textContent = t("kiosk.ticket.ahead");
+  $("#r-ahead").textContent = tk.position ? String(Math.max(0, tk.position - 1)) : "";
+  $("#r-wait-l").textContent = t("kiosk.ticket.wait");
+  $("#r-wait").textContent = tk.estimated_wait_s == null ? "" : formatWait(tk.estimated_wait_s);
+  $("#r-issued-l").textContent = t("kiosk.receipt.issued");
+  $("#r-issued").textContent = `${formatTime(tk.issued_at, tz)} ${tzLabel(tz)}`.trim();
+  $("#r-scan").textContent = t("kiosk.receipt.scan");
+  $("#r-keep").textContent = t("kiosk.receipt.keep");
+}
+
+async function printTicket(tk) {
+  const status = $("#t-print");
+  if (printMode === "none") return;
+  if (printMode === "server") {
+    status.textContent = t("kiosk.ticket.printing");
+    try {
+      await api("POST", `/api/tickets/${encodeURIComponent(tk.id)}/print`, {
+        body: { kiosk: kioskId, language: currentLang() }, timeout: 15000,
+      });
+      status.textContent = t("kiosk.ticket.printed");
+      window.__kiosk.printed.push({ id: tk.id, via: "escpos" });
+    } catch (err) {
+      status.textContent = t("kiosk.ticket.print.failed");
+      status.className = "t-print bad";
+      $("#print-again").hidden = false;
+    }
+    return;
+  }
+  // the browser's print with the receipt layout; a kiosk runs chromium with
+  // --kiosk-printing so this goes straight to the default (thermal) printer
+  const qr = $("#r-qr");
+  const loaded = new Promise((resolve) => { qr.onload = resolve; qr.onerror = resolve; setTimeout(resolve, 2500); });
+  qr.src = `/api/tickets/${encodeURIComponent(tk.id)}/qr.svg`;
+  await loaded;
+  if (state.ticket !== tk) return;
+  window.__kiosk.printed.push({ id: tk.id, via: "browser", paper });
+  try { window.print(); } catch (e) { /* no printing here */ }
+}
+
+// ---- start -----------------------------------------------------------------------------
+
+(function init() {
+  const link = el("link", { rel: "stylesheet", media: "print", href: `/static/css/receipt-${paper}.css` });
+  document.head.append(link);
+  $("#kiosk-id").textContent = kioskId ? `Kiosk ${kioskId}` : "";
+  applyI18n();
+  renderKeyboard();
+  show("start");
+  tickClock();
+  setInterval(tickClock, 1000);
+  loadSite();
+  refreshServices();
+  window.addEventListener("online", refreshServices);
+  // a kiosk should never sit on a stale page after days: reload at night when idle
+  setInterval(() => {
+    const hour = Number(formatClock(new Date(), state.site && state.site.timezone).slice(0, 2));
+    if (hour === 3 && state.screen === "start" && state.online) location.reload();
+  }, 30 * 60000);
+})();
