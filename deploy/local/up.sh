@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make up`: start the whole system in the foreground, logs to the terminal.
+# With a Docker engine (and PTSP_USE_DOCKER not 0): docker compose up --build.
+# Otherwise: bootstrap .venv, make sure PostgreSQL/Redis/RabbitMQ run, migrate,
+# seed the demo site (development only), then run deploy/Procfile with honcho.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=deploy/local/lib.sh
+. "$here/lib.sh"
+cd "$PTSP_ROOT"
+
+if [[ "${PTSP_USE_DOCKER:-1}" != "0" ]] && have docker && timeout 20 docker info >/dev/null 2>&1; then
+    if docker compose version >/dev/null 2>&1; then
+        log "Docker engine found: docker compose up --build (PTSP_USE_DOCKER=0 runs locally instead)"
+        exec docker compose up --build
+    elif have docker-compose; then
+        log "Docker engine found: docker-compose up --build (PTSP_USE_DOCKER=0 runs locally instead)"
+        exec docker-compose up --build
+    fi
+    warn "a Docker engine answers but neither 'docker compose' nor 'docker-compose' is installed; running locally"
+fi
+
+"$here/bootstrap.sh"
+"$here/servers.sh"
+# Debian's chromium, espeak-ng and fonts (browser tests, spoken announcements).
+if [[ -x "$here/browser.sh" ]]; then "$here/browser.sh"; fi
+"$here/migrate.sh"
+"$here/seed.sh"
+
+base="${PTSP_PUBLIC_URL:-http://127.0.0.1:8000}"
+base="${base%/}"
+{
+    echo
+    echo "PTSP queue is starting (Ctrl-C stops it)"
+    echo
+    echo "  gateway    $base"
+    for page in kiosk counter display admin reports; do
+        printf '  %-10s %s/%s\n' "$page" "$base" "$page"
+    done
+    echo "  API        $base/api/openapi.json"
+    echo "  health     $base/healthz"
+    # One metrics line per Procfile process, so a new process shows up here by itself.
+    sed -n 's/^\([A-Za-z0-9_-]*\):.*METRICS_PORT=\([0-9]*\).*/\1 \2/p' deploy/Procfile |
+        while read -r name port; do
+            printf '  metrics    http://127.0.0.1:%s/metrics (%s)\n' "$port" "$name"
+        done
+    if [[ "${PTSP_MODE:-development}" != "production" ]]; then
+        echo
+        echo "  demo accounts: admin, petugas1 ... petugas6"
+        echo "  password:      ${PTSP_DEMO_PASSWORD:-ptsp-demo}  (PTSP_DEMO_PASSWORD)"
+    fi
+    echo
+} >&2
+
+export PATH="$VENV/bin:$PATH" PYTHONUNBUFFERED=1
+exec "$VENV/bin/honcho" --app-root "$PTSP_ROOT" --procfile deploy/Procfile start
