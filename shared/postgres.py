@@ -68,10 +68,12 @@ class Database(DependencyProvider):
         self.pool.open(wait=False)
 
     def stop(self):
-        self.pool.close(timeout=5)
+        if self.pool is not None:
+            self.pool.close(timeout=5)
 
     def kill(self):
-        self.pool.close(timeout=0)
+        if self.pool is not None:
+            self.pool.close(timeout=0)
 
     def get_dependency(self, worker_ctx):
         return Postgres(self.pool)

@@ -3,6 +3,8 @@ import eventlet
 
 eventlet.monkey_patch()
 
+import shared  # noqa: E402,F401 - sets psycopg's green wait function before psycopg loads
+
 import os  # noqa: E402
 import socket  # noqa: E402
 
@@ -10,8 +12,6 @@ import psycopg  # noqa: E402
 import pytest  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
-
-import shared  # noqa: E402,F401 - sets psycopg's green wait function first
 
 # Tests use their own database and Redis database, never a running demo's.
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_test")
@@ -94,6 +94,17 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def container_factory(rabbit_config, container_factory):
+    """nameko's factory, set up after (so torn down before) the test's vhost."""
+    return container_factory
+
+
+@pytest.fixture
+def runner_factory(rabbit_config, runner_factory):
+    return runner_factory
 
 
 @pytest.fixture

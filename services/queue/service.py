@@ -1,11 +1,12 @@
 """Queue service entrypoints: translate RPC calls into handler calls, nothing more."""
 import logging
 
-from nameko.rpc import rpc
+from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 
 import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
 from shared.config import SettingsProvider
+from shared.errors import PtspError
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.postgres import Database
@@ -16,6 +17,10 @@ from services.queue.commands import CompleteTicket, IssueTicket, OpenCounter, Tr
 from services.queue.dependencies import QueueMetrics, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Refusals (bad input, closed service, wrong counter…) are answers, not failures:
+# nameko logs them as expected instead of as errors.
+rpc = nameko_rpc(expected_exceptions=PtspError)
 
 
 class QueueService:
