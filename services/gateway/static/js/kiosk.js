@@ -161,10 +161,13 @@ function renderTiles(force = false) {
   state.services.forEach((svc, i) => {
     const open = svc.open !== false;
     const other = currentLang() === "en" ? svc.name : svc.name_en;
-    const meta = open
-      ? [el("span", { class: "badge info" }, t("common.waiting.count", { n: svc.waiting ?? 0 })),
-         el("span", { class: "badge" }, formatWait(svc.estimated_wait_s))]
-      : [el("span", { class: "badge bad" }, t("kiosk.closed")), closedReason(svc) ? el("span", { class: "badge" }, closedReason(svc)) : null];
+    const meta = !open
+      ? null
+      : (svc.waiting ?? 0) === 0
+        ? [el("span", { class: "badge ok" }, t("kiosk.no.queue"))]
+        : [el("span", { class: "badge info" }, t("common.waiting.count", { n: svc.waiting })),
+           el("span", { class: "badge" }, formatWait(svc.estimated_wait_s))]
+    const closedMeta = [el("span", { class: "badge bad" }, t("kiosk.closed")), closedReason(svc) ? el("span", { class: "badge" }, closedReason(svc)) : null];
     const tile = el("button", {
       type: "button", class: `tile${open ? "" : " closed"}`, dataset: { service: svc.code },
       "aria-label": `${svc.prefix} ${serviceName(svc)}${open ? "" : " — " + t("kiosk.closed")}`,
@@ -173,7 +176,7 @@ function renderTiles(force = false) {
     el("span", { class: "svc-chip" }, svc.prefix || "?"),
     el("span", { class: "t-name" }, serviceName(svc)),
     other && other !== serviceName(svc) ? el("span", { class: "t-alt", lang: currentLang() === "en" ? "id" : "en" }, other) : el("span"),
-    el("span", { class: "t-meta" }, ...meta));
+    el("span", { class: "t-meta" }, ...(meta || closedMeta)));
     tile.style.setProperty("--svc", `var(--svc-${i % 6})`);
     tile.disabled = !state.online;
     box.append(tile);
