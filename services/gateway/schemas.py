@@ -152,3 +152,83 @@ class SiteInfo(Answer):
     name: str
     timezone: str
     running_text: str
+
+
+# --- the supervisor's catalog (the queue service checks the finer rules) ---
+
+class ServiceSettingsIn(Body):
+    prefix: Optional[str] = Field(None, description="one or two capital letters, e.g. B")
+    name: Optional[str] = None
+    name_en: Optional[str] = None
+    daily_quota: Optional[int] = Field(None, description="tickets per local day; null for no quota")
+    opens_at: Optional[str] = Field(None, description="HH:MM in the site's time zone; null with closes_at for always")
+    closes_at: Optional[str] = None
+    open_days: Optional[list[int]] = Field(None, description="ISO weekdays, 1 = Monday … 7 = Sunday")
+    target_wait_s: Optional[int] = None
+    default_service_s: Optional[int] = Field(None, description="service time assumed before there is history")
+    active: Optional[bool] = None
+    sort_order: Optional[int] = None
+
+
+class NewServiceIn(ServiceSettingsIn):
+    code: str
+    prefix: str
+    name: str
+    name_en: str
+
+
+class CounterSettingsIn(Body):
+    name: Optional[str] = None
+    services: Optional[list[str]] = Field(None, description="codes of the services this counter may serve")
+
+
+class NewCounterIn(Body):
+    number: int
+    name: str
+    services: list[str]
+
+
+class OfficerSettingsIn(Body):
+    full_name: Optional[str] = None
+    role: Optional[Literal["officer", "supervisor", "admin"]] = None
+    password: Optional[str] = Field(None, description="at least 8 characters")
+    active: Optional[bool] = None
+
+
+class NewOfficerIn(Body):
+    username: str
+    full_name: Optional[str] = None
+    role: Literal["officer", "supervisor", "admin"] = "officer"
+    password: str = Field(description="at least 8 characters")
+
+
+class RunningTextIn(Body):
+    text: str = Field(max_length=500)
+
+
+class ServiceDefinition(Answer):
+    code: str
+    prefix: str
+    name: str
+    name_en: str
+    daily_quota: Optional[int] = None
+    opens_at: Optional[str] = None
+    closes_at: Optional[str] = None
+    open_days: list[int]
+    target_wait_s: int
+    default_service_s: int
+    active: bool
+
+
+class CounterDefinition(Answer):
+    counter: int
+    name: str
+    services: list[str]
+    open: bool
+
+
+class OfficerAccount(Answer):
+    username: str
+    full_name: str
+    role: Literal["officer", "supervisor", "admin"]
+    active: bool

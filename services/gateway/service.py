@@ -154,6 +154,81 @@ class GatewayService(PageRoutes):
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
         return self.with_track_url(ticket)
 
+    # --- the supervisor's catalog --------------------------------------------------
+
+    @route("GET", "/api/admin/services", "All services, with quotas and opening hours", tags=["supervisor"],
+           auth=True, answer=[schemas.ServiceDefinition])
+    def admin_services(self, request):
+        self.supervisor(request)
+        return self.queue.admin_services(self.site_code)
+
+    @route("POST", "/api/admin/services", "Add a service", tags=["supervisor"], auth=True,
+           body=schemas.NewServiceIn, answer=schemas.ServiceDefinition, status=201,
+           extra_statuses={409: "code or prefix already used"})
+    def create_service(self, request, body):
+        actor = self.supervisor(request)
+        return self.queue.create_service(self.site_code, body.model_dump(exclude_unset=True), actor["username"])
+
+    @route("PUT", "/api/admin/services/<code>", "Change a service", tags=["supervisor"], auth=True,
+           body=schemas.ServiceSettingsIn, answer=schemas.ServiceDefinition,
+           extra_statuses={404: "no such service", 409: "prefix already used"})
+    def update_service(self, request, code, body):
+        actor = self.supervisor(request)
+        return self.queue.update_service(self.site_code, code.upper(), body.model_dump(exclude_unset=True),
+                                         actor["username"])
+
+    @route("GET", "/api/admin/counters", "All counters and the services each may serve", tags=["supervisor"],
+           auth=True, answer=[schemas.CounterDefinition])
+    def admin_counters(self, request):
+        self.supervisor(request)
+        return self.queue.admin_counters(self.site_code)
+
+    @route("POST", "/api/admin/counters", "Add a counter", tags=["supervisor"], auth=True,
+           body=schemas.NewCounterIn, answer=schemas.CounterDefinition, status=201,
+           extra_statuses={409: "counter number already used"})
+    def create_counter(self, request, body):
+        actor = self.supervisor(request)
+        return self.queue.create_counter(self.site_code, body.model_dump(), actor["username"])
+
+    @route("PUT", "/api/admin/counters/<int:counter>", "Rename a counter or change its services",
+           tags=["supervisor"], auth=True, body=schemas.CounterSettingsIn, answer=schemas.CounterDefinition,
+           extra_statuses={404: "no such counter", 409: "counter open for a service being removed"})
+    def update_counter(self, request, counter, body):
+        actor = self.supervisor(request)
+        return self.queue.update_counter(self.site_code, counter, body.model_dump(exclude_unset=True),
+                                         actor["username"])
+
+    @route("GET", "/api/admin/officers", "Officer accounts", tags=["supervisor"], auth=True,
+           answer=[schemas.OfficerAccount])
+    def admin_officers(self, request):
+        self.supervisor(request)
+        return self.queue.admin_officers(self.site_code)
+
+    @route("POST", "/api/admin/officers", "Add an officer account", tags=["supervisor"], auth=True,
+           body=schemas.NewOfficerIn, answer=schemas.OfficerAccount, status=201,
+           extra_statuses={409: "username taken"})
+    def create_officer(self, request, body):
+        actor = self.supervisor(request)
+        return self.queue.create_officer(self.site_code, body.model_dump(exclude_unset=True), actor["username"],
+                                         actor["role"])
+
+    @route("PUT", "/api/admin/officers/<username>", "Change an account: name, role, password, active",
+           tags=["supervisor"], auth=True, body=schemas.OfficerSettingsIn, answer=schemas.OfficerAccount,
+           extra_statuses={404: "no such officer"})
+    def update_officer(self, request, username, body):
+        actor = self.supervisor(request)
+        return self.queue.update_officer(self.site_code, username.lower(), body.model_dump(exclude_unset=True),
+                                         actor["username"], actor["role"])
+
+    @route("PUT", "/api/admin/running-text", "The running text of the display boards", tags=["supervisor"],
+           auth=True, body=schemas.RunningTextIn)
+    def running_text(self, request, body):
+        actor = self.supervisor(request)
+        return self.queue.set_running_text(self.site_code, body.model_dump(), actor["username"])
+
+    def supervisor(self, request):
+        return officer_of(request, self.settings, roles=("supervisor", "admin"))
+
     # --- display boards ----------------------------------------------------------------
 
     @route("GET", "/api/display", "What the display boards show", tags=["display"], answer=schemas.DisplayState,

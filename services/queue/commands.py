@@ -85,3 +85,63 @@ def fields_of(exc: ValidationError) -> dict:
         name = ".".join(str(part) for part in error["loc"]) or "body"
         fields.setdefault(name, error["msg"])
     return fields
+
+
+# --- the supervisor's catalog ------------------------------------------------------
+
+Prefix = Annotated[str, BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+                   Field(pattern=r"^[A-Z]{1,2}$")]
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, site time")]
+Username = Annotated[str, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+                     Field(pattern=r"^[a-z0-9_.-]{2,40}$")]
+Role = Literal["officer", "supervisor", "admin"]
+
+
+class ServiceSettings(Command):
+    """The editable part of a service; every field optional for updates."""
+    prefix: Optional[Prefix] = None
+    name: Optional[str] = Field(None, min_length=2, max_length=80)
+    name_en: Optional[str] = Field(None, min_length=2, max_length=80)
+    daily_quota: Optional[int] = Field(None, ge=1, le=10_000)
+    opens_at: Optional[ClockTime] = None
+    closes_at: Optional[ClockTime] = None
+    open_days: Optional[list[Annotated[int, Field(ge=1, le=7)]]] = Field(None, min_length=1, max_length=7)
+    target_wait_s: Optional[int] = Field(None, ge=60, le=86_400)
+    default_service_s: Optional[int] = Field(None, ge=30, le=14_400)
+    active: Optional[bool] = None
+    sort_order: Optional[int] = Field(None, ge=0, le=1000)
+
+
+class NewService(ServiceSettings):
+    code: ServiceCode
+    prefix: Prefix
+    name: str = Field(min_length=2, max_length=80)
+    name_en: str = Field(min_length=2, max_length=80)
+
+
+class CounterSettings(Command):
+    name: Optional[str] = Field(None, min_length=1, max_length=80)
+    services: Optional[list[ServiceCode]] = Field(None, min_length=1, max_length=30)
+
+
+class NewCounter(CounterSettings):
+    number: int = Field(ge=1, le=999)
+    name: str = Field(min_length=1, max_length=80)
+    services: list[ServiceCode] = Field(min_length=1, max_length=30)
+
+
+class OfficerSettings(Command):
+    full_name: Optional[str] = Field(None, max_length=120)
+    role: Optional[Role] = None
+    password: Optional[str] = Field(None, min_length=8, max_length=200)
+    active: Optional[bool] = None
+
+
+class NewOfficer(OfficerSettings):
+    username: Username
+    role: Role = "officer"
+    password: str = Field(min_length=8, max_length=200)
+
+
+class RunningText(Command):
+    text: str = Field(max_length=500)

@@ -11,9 +11,12 @@ from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.postgres import Database
 from shared.redis_store import Redis
-from services.queue import display, handlers
+from services.queue import admin, display, handlers
 from services.queue import repository as repo
-from services.queue.commands import CompleteTicket, IssueTicket, OpenCounter, TransferTicket, parse
+from services.queue.commands import (
+    CompleteTicket, CounterSettings, IssueTicket, NewCounter, NewOfficer, NewService, OfficerSettings, OpenCounter,
+    RunningText, ServiceSettings, TransferTicket, parse,
+)
 from services.queue.dependencies import QueueMetrics, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -141,6 +144,58 @@ class QueueService:
         with self.uow(site, actor=officer) as (cur, ctx):
             ticket_id = handler(cur, ctx, counter, officer, *args)
         return self.get_ticket(site, ticket_id)
+
+    # --- the supervisor's catalog -------------------------------------------------
+
+    @rpc
+    def admin_services(self, site):
+        with self.uow(site) as (cur, ctx):
+            return admin.list_services(cur, ctx)
+
+    @rpc
+    def create_service(self, site, request, actor):
+        return self._change_catalog(admin.create_service, site, parse(NewService, request), actor)
+
+    @rpc
+    def update_service(self, site, code, request, actor):
+        return self._change_catalog(admin.update_service, site, code, parse(ServiceSettings, request), actor)
+
+    @rpc
+    def admin_counters(self, site):
+        with self.uow(site) as (cur, ctx):
+            return [admin.counter_admin_view(row) for row in repo.counter_rows(cur, ctx.site_id)]
+
+    @rpc
+    def create_counter(self, site, request, actor):
+        return self._change_catalog(admin.create_counter, site, parse(NewCounter, request), actor)
+
+    @rpc
+    def update_counter(self, site, counter, request, actor):
+        return self._change_catalog(admin.update_counter, site, counter, parse(CounterSettings, request), actor)
+
+    @rpc
+    def admin_officers(self, site):
+        with self.uow(site) as (cur, ctx):
+            return admin.list_officers(cur, ctx)
+
+    @rpc
+    def create_officer(self, site, request, actor, actor_role):
+        return self._change_catalog(admin.create_officer, site, parse(NewOfficer, request), actor, actor_role)
+
+    @rpc
+    def update_officer(self, site, username, request, actor, actor_role):
+        return self._change_catalog(admin.update_officer, site, username, parse(OfficerSettings, request), actor,
+                                    actor_role)
+
+    @rpc
+    def set_running_text(self, site, request, actor):
+        return self._change_catalog(admin.set_running_text, site, parse(RunningText, request), actor)
+
+    def _change_catalog(self, handler, site, *args):
+        with self.uow(site, actor="supervisor") as (cur, ctx):
+            result = handler(cur, ctx, *args)  # the handler journals the acting officer
+        self.uow.refresh_display(site)  # names, running text and the version shown on the boards
+        return result
 
     # --- housekeeping -----------------------------------------------------------
 
