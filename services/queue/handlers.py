@@ -184,6 +184,20 @@ def cancel_ticket(cur, ctx: Context, ticket_id):
     return ticket.id
 
 
+def close_previous_days(cur, ctx: Context):
+    """Tickets still waiting from an earlier local day are cancelled by the system:
+    the hall closed, and they must not be called or counted today."""
+    cur.execute(
+        """SELECT id FROM queue.tickets WHERE site_id = %s AND status = 'waiting' AND local_date < %s
+           ORDER BY queued_at FOR UPDATE SKIP LOCKED""", (ctx.site_id, ctx.today))
+    for row in cur.fetchall():
+        ticket = repo.ticket_of(repo.ticket_row(cur, ctx.site_id, row["id"]))
+        ticket.cancel(ctx.now)
+        repo.save_ticket(cur, ticket)
+        repo.journal(cur, ctx.site_id, ctx.now, "system", "cancel", ticket.id, data={"reason": "day_closed"})
+        ctx.emit(cur, events.TicketCancelled, **ticket_fields(ticket))
+
+
 # --- officers ----------------------------------------------------------------------------
 
 def authenticate(cur, ctx: Context, username, password):

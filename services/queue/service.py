@@ -201,25 +201,28 @@ class QueueService:
 
     @timer(interval=5)
     def reconcile_displays(self):
-        """Put back a display state Redis lost (flush, restart) or missed (a
-        process died between commit and refresh), and roll boards over at midnight."""
+        """Close yesterday's leftovers, put back a display state Redis lost (flush,
+        restart) or missed (a process died between commit and refresh), and roll
+        the boards over at local midnight."""
         with self.db.transaction() as cur:
             cur.execute(
-                """SELECT s.code, COALESCE(max(j.id), 0) AS version FROM queue.sites s
-                   LEFT JOIN queue.journal j ON j.site_id = s.id GROUP BY s.code""")
+                """SELECT s.code, COALESCE((SELECT j.id FROM queue.journal j WHERE j.site_id = s.id
+                                            ORDER BY j.id DESC LIMIT 1), 0) AS version
+                   FROM queue.sites s""")
             sites = cur.fetchall()
             cur.execute("SELECT count(*) AS n FROM queue.outbox WHERE published_at IS NULL")
             self.metrics.outbox_pending.set(cur.fetchone()["n"])
         store = display.DisplayStore(self.redis)
         for site in sites:
+            with self.uow(site["code"], actor="system") as (cur, ctx):
+                handlers.close_previous_days(cur, ctx)
+                today = ctx.today.isoformat()
+            if ctx.events:
+                continue  # the unit of work has just refreshed the boards
             try:
                 current = store.load(site["code"])
             except Exception as exc:  # noqa: BLE001
                 log.warning("display reconcile: redis unavailable: %s", type(exc).__name__)
                 return
-            if current is None or current["version"] != site["version"] or current["day"] != self._today(site):
+            if current is None or current["version"] != site["version"] or current["day"] != today:
                 self.uow.refresh_display(site["code"])
-
-    def _today(self, site):
-        with self.uow(site["code"]) as (_cur, ctx):
-            return ctx.today.isoformat()

@@ -74,3 +74,22 @@ def test_each_service_and_each_site_count_on_their_own(make_site, unit_of_work):
     assert issue_at(unit_of_work, site_a, moment, "SKCK") == "B-001"
     assert issue_at(unit_of_work, site_b, moment, "SIM") == "A-001"
     assert issue_at(unit_of_work, site_a, moment, "SIM") == "A-002"
+
+
+def test_tickets_left_waiting_at_the_end_of_the_day_are_closed(make_site, unit_of_work):
+    site = make_site(timezone="Asia/Makassar")
+    wita = ZoneInfo("Asia/Makassar")
+    yesterday = datetime(2026, 11, 24, 16, 30, tzinfo=wita)
+    today = datetime(2026, 11, 25, 7, 30, tzinfo=wita)
+    with unit_of_work(clock=lambda: yesterday)(site, "kiosk") as (cur, ctx):
+        old_ticket, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service="SIM"))
+    with unit_of_work(clock=lambda: today)(site, "kiosk") as (cur, ctx):
+        new_ticket, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service="SIM"))
+
+    with unit_of_work(clock=lambda: today)(site, "system") as (cur, ctx):
+        handlers.close_previous_days(cur, ctx)
+        assert [e.event_type for e in ctx.events] == ["ticket_cancelled"]
+        assert handlers.ticket_view(cur, ctx, old_ticket)["status"] == "cancelled"
+        assert handlers.ticket_view(cur, ctx, new_ticket)["position"] == 1
+        handlers.close_previous_days(cur, ctx)  # nothing left to close
+        assert len(ctx.events) == 1
