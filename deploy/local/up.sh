@@ -39,10 +39,11 @@ base="${base%/}"
     done
     echo "  API        $base/api/openapi.json"
     echo "  health     $base/healthz"
-    # One metrics line per Procfile process, so a new process shows up here by itself.
-    sed -n 's/^\([A-Za-z0-9_-]*\):.*METRICS_PORT=\([0-9]*\).*/\1 \2/p' deploy/Procfile |
-        while read -r name port; do
-            printf '  metrics    http://127.0.0.1:%s/metrics (%s)\n' "$port" "$name"
+    # One metrics line per Procfile process, so a new process shows up here by itself:
+    # "NAME: env METRICS_PORT=${VAR:-default} ..." -> the port VAR or its default.
+    sed -n 's/^\([A-Za-z0-9_-]*\):.*METRICS_PORT=\${\([A-Z0-9_]*\):-\([0-9]*\)}.*/\1 \2 \3/p' deploy/Procfile |
+        while read -r name var default; do
+            printf '  metrics    http://127.0.0.1:%s/metrics (%s)\n' "${!var:-$default}" "$name"
         done
     if [[ "${PTSP_MODE:-development}" != "production" ]]; then
         echo
