@@ -1,0 +1,6 @@
+// Reports placeholder: the reports issue replaces this page's content.
+import { applyI18n, restoreLang, bindLangToggle, $ } from "./common.js";
+
+restoreLang();
+applyI18n();
+bindLangToggle($("#lang"));
