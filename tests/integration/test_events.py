@@ -36,7 +36,8 @@ def test_every_state_change_is_published_as_a_validated_event(container_factory,
         q.close_counter(site, 1, "petugas1")
         q.cancel_ticket(site, q.get_ticket(site, third["id"])["transferred_to"])
 
-    received = listener.collect(16, timeout=15)
+    # The test database's outbox is shared by all tests: keep this site's events.
+    received = [(key, body) for key, body in listener.collect(10_000, timeout=5) if body["site"] == site]
     listener.close()
     types = [routing_key for routing_key, _ in received]
     assert types == ["ticket_issued"] * 3 + [
@@ -52,40 +53,35 @@ def test_every_state_change_is_published_as_a_validated_event(container_factory,
     assert "warga" not in raw and "81234567890" not in raw
 
 
-def pending_events(database_url):
+def pending_events(database_url, site):
     with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT count(*) FROM queue.outbox WHERE published_at IS NULL").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM queue.outbox WHERE published_at IS NULL AND payload->>'site' = %s",
+                            (site,)).fetchone()[0]
 
 
 def test_events_committed_while_the_broker_is_down_are_published_when_it_is_back(
         site, unit_of_work, database_url, rabbit_config):
     listener = EventListener(rabbit_config["AMQP_URI"])
-    # Drain whatever earlier tests left in the outbox of the shared test database.
-    with psycopg.connect(database_url) as conn:
-        drain = OutboxPublisher(database_url, rabbit_config["AMQP_URI"], "queue")
-        while drain.publish_pending(conn):
-            pass
-    listener.collect(10_000, timeout=1)
-
     for _ in range(5):
         with unit_of_work()(site, "kiosk") as (cur, ctx):
             handlers.issue_ticket(cur, ctx, IssueTicket(service="SIM"))
-    assert pending_events(database_url) == 5
+    assert pending_events(database_url, site) == 5
 
     broker_down = OutboxPublisher(database_url, "pyamqp://guest:guest@127.0.0.1:1/", "queue")
     with psycopg.connect(database_url) as conn:
         with pytest.raises(Exception):
             broker_down.publish_pending(conn)
-    assert pending_events(database_url) == 5  # nothing marked sent, nothing lost
+    assert pending_events(database_url, site) == 5  # nothing marked sent, nothing lost
 
     broker_back = OutboxPublisher(database_url, rabbit_config["AMQP_URI"], "queue")
     with psycopg.connect(database_url) as conn:
-        assert broker_back.publish_pending(conn) == 5
-    assert pending_events(database_url) == 0
-    received = listener.collect(5, timeout=10)
+        while broker_back.publish_pending(conn):
+            pass
+    assert pending_events(database_url, site) == 0
+    received = [body for _key, body in listener.collect(10_000, timeout=5) if body["site"] == site]
     listener.close()
-    assert [key for key, _ in received] == ["ticket_issued"] * 5
-    assert [body["number"] for _, body in received] == ["A-001", "A-002", "A-003", "A-004", "A-005"]
+    assert [body["number"] for body in received] == ["A-001", "A-002", "A-003", "A-004", "A-005"]
+    assert len({body["event_id"] for body in received}) == 5
 
 
 def test_one_relay_publishes_at_a_time(database_url, rabbit_config):
