@@ -13,17 +13,20 @@ import pytest  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
 
-# Tests use their own database and Redis database, never a running demo's.
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_test")
+# Tests use their own database (one per run, so two runs on a machine don't meet)
+# and their own Redis database, never a running demo's.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
+                                   f"postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_test_{os.getpid()}")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(scope="session")
 def database_url():
-    from shared.testing.database import recreate_database
+    from shared.testing.database import drop_database, recreate_database
 
     recreate_database(TEST_DATABASE_URL)
-    return TEST_DATABASE_URL
+    yield TEST_DATABASE_URL
+    drop_database(TEST_DATABASE_URL)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +36,7 @@ def db_pool(database_url):
     pool = make_pool(database_url, max_size=20, name="tests")
     pool.open(wait=True)
     yield pool
-    pool.close()
+    pool.close()  # before the database is dropped
 
 
 @pytest.fixture

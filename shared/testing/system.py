@@ -12,13 +12,14 @@ from pathlib import Path
 
 import requests
 
-from shared.testing.database import recreate_database
+from shared.testing.database import drop_database, recreate_database
 
 REPO = Path(__file__).resolve().parents[2]
-E2E_DATABASE_URL = os.environ.get("E2E_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e")
+# One database and vhost per run, so two runs on one machine don't meet.
+E2E_DATABASE_URL = os.environ.get("E2E_DATABASE_URL", f"postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e_{os.getpid()}")
 E2E_REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
 RABBIT_API = os.environ.get("RABBIT_API", "http://127.0.0.1:15672/api")
-E2E_VHOST = "ptsp-e2e"
+E2E_VHOST = f"ptsp-e2e-{os.getpid()}"
 DEMO_PASSWORD = "ptsp-demo"
 
 
@@ -28,9 +29,16 @@ def free_port():
         return sock.getsockname()[1]
 
 
+RABBIT_AUTH = ("guest", "guest")
+
+
+def drop_vhost(name):
+    requests.delete(f"{RABBIT_API}/vhosts/{name}", auth=RABBIT_AUTH, timeout=10)
+
+
 def fresh_vhost(name):
-    auth = ("guest", "guest")
-    requests.delete(f"{RABBIT_API}/vhosts/{name}", auth=auth, timeout=10)
+    auth = RABBIT_AUTH
+    drop_vhost(name)
     requests.put(f"{RABBIT_API}/vhosts/{name}", auth=auth, timeout=10).raise_for_status()
     requests.put(f"{RABBIT_API}/permissions/{name}/guest", auth=auth, timeout=10,
                  json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
@@ -104,3 +112,5 @@ class System:
     def shutdown(self):
         for name in list(self.processes):
             self.stop(name)
+        drop_database(E2E_DATABASE_URL)
+        drop_vhost(E2E_VHOST)
