@@ -251,6 +251,17 @@ class GatewayService(PageRoutes):
         return Response(sse_messages(pubsub, first), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
+    # --- hooks of the pages mixin (direct RPC instead of a loopback HTTP call) -----------
+
+    def page_ticket_view(self, ticket_id):
+        try:
+            return self.with_track_url(self.queue.get_ticket(self.site_code, ticket_uuid(ticket_id)))
+        except NotFound:
+            return None
+
+    def page_site(self):
+        return self.queue.site_info(self.site_code)
+
     # --- helpers ------------------------------------------------------------------------
 
     @property
