@@ -135,7 +135,7 @@ export class DisplayFeed {
     this.pollMs = pollMs;
     this.es = null;
     this.etag = null;
-    this.version = null;
+    this.lastKey = null;
     this.status = null;
     this.retry = 1000;
     this.pollTimer = null;
@@ -187,8 +187,11 @@ export class DisplayFeed {
 
   deliver(state) {
     if (!state) return;
-    if (state.version !== undefined && state.version === this.version) return;
-    this.version = state.version;
+    // skip only an identical state: a version number alone can repeat when the
+    // server rebuilds its projection
+    const key = JSON.stringify(state);
+    if (key === this.lastKey) return;
+    this.lastKey = key;
     this.onState(state);
   }
 

@@ -190,7 +190,9 @@ function enterConsole(n) {
   channel.join(n);
   show("console");
   render();
-  refresh();
+  // keyboard shortcuts act on the console: move focus off the (now hidden) forms
+  if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+  refresh().then(() => { const next = $("[data-action='call-next']"); if (next && !next.disabled) next.focus({ preventScroll: true }); });
 }
 
 let refreshing = null;
