@@ -2,11 +2,16 @@
 installs it) driven by Playwright's Python package through ``executable_path`` — no
 browser download — plus fixtures and small API helpers the browser tests share.
 
-The system under test is tests/e2e/conftest.py's ``system`` (migrations, demo seed,
-queue and gateway started as `make up` starts them, on their own ports).
+The system under test, ``hall``, is started exactly as tests/e2e/conftest.py's
+``system`` is (shared.testing.system: migrations, demo seed, then the deploy/Procfile
+processes through honcho, as `make up` runs them), but on a database, Redis database,
+RabbitMQ vhost and ports of its own: the browser tests open counters and call tickets,
+and must not change what the other end-to-end tests see.
 """
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -116,7 +121,53 @@ def watch_errors(page):
     return page
 
 
+BROWSER_DATABASE_URL = os.environ.get(
+    "BROWSER_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e_browser")
+BROWSER_REDIS_URL = os.environ.get("BROWSER_REDIS_URL", "redis://127.0.0.1:6379/13")
+BROWSER_VHOST = "ptsp-e2e-browser"
+
 _shared = {}
+
+
+@pytest.fixture(scope="session")
+def hall(request):
+    """The whole system, as a user starts it, for the browser tests alone (one for
+    the run, however many modules import this fixture)."""
+    if "hall" not in _shared:
+        _shared["hall"] = start_hall()
+        request.config.add_cleanup(_stop_hall)
+    return _shared["hall"]
+
+
+def start_hall():
+    import redis
+
+    from shared.testing import system as e2e
+
+    running = e2e.System()
+    running.env.update(DATABASE_URL=BROWSER_DATABASE_URL, REDIS_URL=BROWSER_REDIS_URL,
+                       AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/%s" % BROWSER_VHOST)
+    running.logs = ROOT / "var" / "e2e-browser"
+    running.logs.mkdir(parents=True, exist_ok=True)
+    e2e.recreate_database(BROWSER_DATABASE_URL)
+    subprocess.run([sys.executable, "-m", "services.queue.seed"], cwd=ROOT, env=running.env, check=True,
+                   stdout=subprocess.DEVNULL)
+    redis.Redis.from_url(BROWSER_REDIS_URL).flushdb()
+    e2e.fresh_vhost(BROWSER_VHOST)
+    running.start("queue")
+    running.start("gateway")
+    try:
+        running.wait_until_ready()
+    except Exception:
+        running.shutdown()
+        raise
+    return running
+
+
+def _stop_hall():
+    running = _shared.pop("hall", None)
+    if running is not None:
+        running.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +238,17 @@ class Api:
                 return
             assert res.status_code == 200, res.text
         raise AssertionError("queue did not drain")
+
+
+    def release_counter(self, counter, user):
+        """Finish whatever ``counter`` holds and close it, if ``user`` has it open."""
+        detail = self.call("GET", "/api/counters/%d" % counter, user).json()
+        if not detail.get("open") or detail.get("opened_by") != user:
+            return
+        if detail.get("current"):
+            self.call("POST", "/api/counters/%d/complete" % counter, user, json={})
+        res = self.call("POST", "/api/counters/%d/close" % counter, user)
+        assert res.status_code == 200, res.text
 
 
 def wait_until(predicate, timeout=10.0, interval=0.1, message="condition"):

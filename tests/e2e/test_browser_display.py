@@ -6,7 +6,7 @@ import time
 import pytest
 
 from services.gateway.speech import announcement_text
-from tests.e2e.browser_support import DISPLAY, Api, browser, pages, wait_until  # noqa: F401
+from tests.e2e.browser_support import DISPLAY, Api, browser, hall, pages, wait_until  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -16,8 +16,8 @@ def finished(page, count):
     return entries if len(entries) >= count and all(e.get("finished_at") for e in entries) else None
 
 
-def test_two_quick_calls_give_two_announcements_in_order(system, pages):
-    api = Api(system.base_url)
+def test_two_quick_calls_give_two_announcements_in_order(hall, pages):
+    api = Api(hall.base_url)
     for counter, officer in ((1, "petugas1"), (2, "petugas2")):
         api.ready_counter(counter, officer, ["SIM"])
 
@@ -26,7 +26,7 @@ def test_two_quick_calls_give_two_announcements_in_order(system, pages):
     board.on("request", lambda r: speech_requests.append(r.url) if "/api/speech" in r.url or "chime.wav" in r.url else None)
     board.on("response", lambda r: speech_responses.append((r.status, r.headers.get("content-type")))
              if "/api/speech" in r.url else None)
-    board.goto(system.base_url + "/display")
+    board.goto(hall.base_url + "/display")
     board.wait_for_function("document.body.dataset.conn === 'live'")
     time.sleep(0.5)
     assert board.evaluate("window.__announcements") == []     # nothing old on a fresh board
@@ -77,11 +77,11 @@ def test_two_quick_calls_give_two_announcements_in_order(system, pages):
     assert board.js_errors == []
 
 
-def test_muted_board_still_shows_each_call_once(system, pages):
-    api = Api(system.base_url)
+def test_muted_board_still_shows_each_call_once(hall, pages):
+    api = Api(hall.base_url)
     api.ready_counter(4, "petugas4", ["LOST_ITEM"])
     board = pages(DISPLAY)
-    board.goto(system.base_url + "/display")
+    board.goto(hall.base_url + "/display")
     board.wait_for_function("document.body.dataset.conn === 'live'")
     board.click("#mute")
     assert board.get_attribute("#mute", "aria-pressed") == "true"
@@ -93,9 +93,9 @@ def test_muted_board_still_shows_each_call_once(system, pages):
     assert board.js_errors == []
 
 
-def test_announcement_wording_is_the_same_in_browser_and_server(system, pages):
+def test_announcement_wording_is_the_same_in_browser_and_server(hall, pages):
     page = pages((800, 600))
-    page.goto(system.base_url + "/display?mute=1")
+    page.goto(hall.base_url + "/display?mute=1")
     cases = [("B-007", 3, "call"), ("C-120", 12, "recall"), ("A-001", 6, "call"), ("E-999", 21, "call"),
              ("D-010", 100, "recall")]
     got = page.evaluate(

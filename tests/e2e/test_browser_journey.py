@@ -5,7 +5,7 @@ import time
 import pytest
 
 from tests.e2e.browser_support import (  # noqa: F401 - fixtures
-    DESKTOP, DISPLAY, KIOSK_PORTRAIT, PHONE, Api, browser, pages, wait_until)
+    DESKTOP, DISPLAY, KIOSK_PORTRAIT, PHONE, Api, browser, hall, pages, wait_until)
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +18,9 @@ def sign_in(page, username):
     page.click("#login-submit")
 
 
-def test_ticket_from_kiosk_to_counter_shows_live_on_display_and_status_page(system, pages):
-    api = Api(system.base_url)
-    base = system.base_url
+def test_ticket_from_kiosk_to_counter_shows_live_on_display_and_status_page(hall, pages):
+    api = Api(hall.base_url)
+    base = hall.base_url
     api.ready_counter(COUNTER, OFFICER, [SERVICE])
 
     display = pages(DISPLAY)
@@ -98,8 +98,8 @@ def test_ticket_from_kiosk_to_counter_shows_live_on_display_and_status_page(syst
         assert page.js_errors == []
 
 
-def test_citizen_cancels_from_the_status_page(system, pages):
-    api = Api(system.base_url)
+def test_citizen_cancels_from_the_status_page(hall, pages):
+    api = Api(hall.base_url)
     ticket = api.issue("LOST_ITEM")
     phone = pages(PHONE)
     phone.goto(ticket["track_url"] + "?lang=en")
@@ -113,18 +113,18 @@ def test_citizen_cancels_from_the_status_page(system, pages):
     assert phone.js_errors == []
 
 
-def test_two_tabs_on_one_counter_do_not_double_act(system, browser, pages):
-    api = Api(system.base_url)
+def test_two_tabs_on_one_counter_do_not_double_act(hall, browser, pages):
+    api = Api(hall.base_url)
     api.ready_counter(5, "petugas5", ["CROWD_PERMIT"])
     first, second = api.issue("CROWD_PERMIT"), api.issue("CROWD_PERMIT")
 
     context = browser.context(DESKTOP)       # one officer's browser: shared storage
     tab1 = pages(context=context)
-    tab1.goto(system.base_url + "/counter")
+    tab1.goto(hall.base_url + "/counter")
     sign_in(tab1, "petugas5")
     tab1.wait_for_selector("#view-console:not([hidden])")
     tab2 = pages(context=context)
-    tab2.goto(system.base_url + "/counter")   # signed in already: straight to the console
+    tab2.goto(hall.base_url + "/counter")   # signed in already: straight to the console
     tab2.wait_for_selector("#view-console:not([hidden])")
     tab1.wait_for_selector("#other-tab:not([hidden])")
     for tab in (tab1, tab2):

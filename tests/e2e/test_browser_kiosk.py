@@ -3,29 +3,29 @@ a number taken while the gateway restarts is issued once when it is back."""
 import pytest
 
 from tests.e2e.browser_support import (  # noqa: F401 - fixtures
-    KIOSK_LANDSCAPE, KIOSK_PORTRAIT, Api, browser, pages, wait_until)
+    KIOSK_LANDSCAPE, KIOSK_PORTRAIT, Api, browser, hall, pages, wait_until)
 
 pytestmark = pytest.mark.browser
 
 
-def restart_with_gap(system, during):
+def restart_with_gap(hall, during):
     """Stop the gateway, run ``during()`` while it is down, start it again."""
-    if hasattr(system, "stop") and hasattr(system, "start"):
-        system.stop("gateway")
+    if hasattr(hall, "stop") and hasattr(hall, "start"):
+        hall.stop("gateway")
         try:
             during()
         finally:
-            system.start("gateway")
-            system.wait_until_ready()
+            hall.start("gateway")
+            hall.wait_until_ready()
     else:
         during()
-        system.restart_gateway()
+        hall.restart_gateway()
 
 
-def test_kiosk_survives_the_gateway_restarting(system, pages):
-    api = Api(system.base_url)
+def test_kiosk_survives_the_gateway_restarting(hall, pages):
+    api = Api(hall.base_url)
     kiosk = pages(KIOSK_LANDSCAPE)
-    kiosk.goto(system.base_url + "/kiosk?print=none")
+    kiosk.goto(hall.base_url + "/kiosk?print=none")
     kiosk.click(".tile[data-service='SKCK']")
     kiosk.wait_for_selector("#screen-details:not([hidden])")
 
@@ -40,7 +40,7 @@ def test_kiosk_survives_the_gateway_restarting(system, pages):
         clock = kiosk.text_content("#clock")
         assert clock and clock != "--:--"          # the screen is alive, not frozen
 
-    restart_with_gap(system, while_down)
+    restart_with_gap(hall, while_down)
 
     kiosk.wait_for_selector("#screen-ticket:not([hidden])", timeout=30000)
     issued = kiosk.evaluate("window.__kiosk.issued")
@@ -56,8 +56,8 @@ def test_kiosk_survives_the_gateway_restarting(system, pages):
     assert kiosk.js_errors == []
 
 
-def test_kiosk_tells_a_full_quota_and_returns_to_start(system, pages):
-    api = Api(system.base_url)
+def test_kiosk_tells_a_full_quota_and_returns_to_start(hall, pages):
+    api = Api(hall.base_url)
     code = "CROWD_PERMIT"
     before = api.call("GET", "/api/admin/services", "admin").json()
     original = next(s for s in before if s["code"] == code)
@@ -66,7 +66,7 @@ def test_kiosk_tells_a_full_quota_and_returns_to_start(system, pages):
     assert res.status_code == 200, res.text
     try:
         kiosk = pages(KIOSK_PORTRAIT)
-        kiosk.goto(system.base_url + "/kiosk?print=none")
+        kiosk.goto(hall.base_url + "/kiosk?print=none")
         kiosk.wait_for_selector(".tile[data-service='%s']" % code)
         kiosk.click(".tile[data-service='%s']" % code)
         if kiosk.is_visible("#screen-details"):
@@ -83,9 +83,9 @@ def test_kiosk_tells_a_full_quota_and_returns_to_start(system, pages):
         api.call("PUT", "/api/admin/services/" + code, "admin", json={"daily_quota": original["daily_quota"]})
 
 
-def test_kiosk_in_english_returns_to_indonesian(system, pages):
+def test_kiosk_in_english_returns_to_indonesian(hall, pages):
     kiosk = pages(KIOSK_PORTRAIT)
-    kiosk.goto(system.base_url + "/kiosk?print=none")
+    kiosk.goto(hall.base_url + "/kiosk?print=none")
     kiosk.wait_for_selector(".tile")
     kiosk.click("#lang")
     assert kiosk.text_content("#start-title") == "Please choose a service"

@@ -122,11 +122,16 @@ function renderTicker(text) {
   state.tickerText = value;
   const track = $("#ticker");
   $("#ticker-text").textContent = value;
+  $("#ticker-copy").textContent = value;
   track.classList.remove("run");
   requestAnimationFrame(() => {
-    const px = track.scrollWidth;                      // padding (one screen) + text
-    const speed = window.innerWidth / 12;              // a screen width in 12 s
-    track.style.setProperty("--ticker-s", `${Math.max(10, px / speed).toFixed(1)}s`);
+    // keep the text at least as wide as the screen so the loop never shows a gap
+    const minWidth = track.parentElement.clientWidth;
+    const one = track.scrollWidth / 2;
+    if (one < minWidth) for (const span of track.children) span.style.minWidth = `${minWidth}px`;
+    const px = Math.max(one, minWidth);
+    const speed = window.innerWidth / 14;              // a screen width in 14 s
+    track.style.setProperty("--ticker-s", `${Math.max(8, px / speed).toFixed(1)}s`);
     track.classList.add("run");
   });
 }
