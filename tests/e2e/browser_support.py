@@ -47,6 +47,17 @@ def chromium_missing_reason():
     return None
 
 
+def require_browser():
+    """Skip without a browser on a developer's machine; fail in CI, where `make test`
+    installs one (deploy/local/browser.sh), so a missing browser is never a silent pass."""
+    reason = chromium_missing_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI") or os.environ.get("PTSP_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 class Browser:
     """One headless chromium; launch() gives it a fresh temporary user-data dir.
     ``page()`` opens an isolated context (own storage), as a separate device would be."""
@@ -125,6 +136,7 @@ BROWSER_DATABASE_URL = os.environ.get(
     "BROWSER_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e_browser")
 BROWSER_REDIS_URL = os.environ.get("BROWSER_REDIS_URL", "redis://127.0.0.1:6379/13")
 BROWSER_VHOST = "ptsp-e2e-browser"
+PRINTER_KIOSK = "lobby"
 
 _shared = {}
 
@@ -146,7 +158,9 @@ def start_hall():
 
     running = e2e.System()
     running.env.update(DATABASE_URL=BROWSER_DATABASE_URL, REDIS_URL=BROWSER_REDIS_URL,
-                       AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/%s" % BROWSER_VHOST)
+                       AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/%s" % BROWSER_VHOST,
+                       # one kiosk with an ESC/POS printer; dummy:// keeps the bytes in memory
+                       KIOSK_PRINTERS="%s=dummy://?paper=58" % PRINTER_KIOSK)
     running.logs = ROOT / "var" / "e2e-browser"
     running.logs.mkdir(parents=True, exist_ok=True)
     e2e.recreate_database(BROWSER_DATABASE_URL)
@@ -175,9 +189,7 @@ def browser(request):
     """One chromium for the whole run. Each test module imports this fixture, so it
     is kept here once rather than started per module (Playwright's sync API allows
     one instance per thread)."""
-    reason = chromium_missing_reason()
-    if reason:
-        pytest.skip(reason)
+    require_browser()
     if "browser" not in _shared:
         _shared["browser"] = Browser()
         request.config.add_cleanup(_close_shared)
