@@ -178,10 +178,12 @@ export class DisplayFeed {
     es.onerror = () => {
       es.close();
       if (this.es === es) this.es = null;
+      // the stream is gone: poll until it is back (the poll tells online from offline)
+      if (this.status === "live") this.setStatus("polling");
       this.schedulePoll();
       clearTimeout(this.sseTimer);
       this.sseTimer = setTimeout(() => this.connect(), this.retry);
-      this.retry = Math.min(this.retry * 2, 30000);
+      this.retry = Math.min(this.retry * 2, 10000);
     };
   }
 
@@ -210,7 +212,11 @@ export class DisplayFeed {
   async poll() {
     try {
       const res = await api("GET", "/api/display", { etag: this.etag, timeout: 6000 });
-      if (this.status !== "live") this.setStatus("polling");
+      if (this.status !== "live") {
+        const wasOffline = this.status === "offline";
+        this.setStatus("polling");
+        if (wasOffline && !this.es) { this.retry = 1000; this.connect(); }   // the server is back: stream again now
+      }
       if (res.status === 304) return;
       this.etag = res.headers.get("ETag");
       this.deliver(res.data);
