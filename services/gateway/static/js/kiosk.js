@@ -127,7 +127,7 @@ async function refreshServices() {
     state.failures += 1;
     if (state.failures >= 2 || !state.services.length) setOnline(false);
   }
-  pollTimer = setTimeout(refreshServices, state.online ? POLL_MS : OFFLINE_POLL_MS);
+  pollTimer = setTimeout(refreshServices, state.online && state.failures === 0 ? POLL_MS : OFFLINE_POLL_MS);
 }
 
 function setOnline(online) {
