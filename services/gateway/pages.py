@@ -23,14 +23,18 @@ import mimetypes
 import os
 import re
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 import jinja2
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
+from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
 
 from services.gateway import printing, speech
+from services.gateway.web import route
+from shared.errors import InvalidInput, NotFound, PtspError
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +75,26 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-ERROR_TEXT = {
-    "not_found": ("Tidak ditemukan.", "Not found."),
-    "invalid_input": ("Isian tidak valid.", "Invalid input."),
-    "no_printer": ("Kios ini tidak memiliki printer tiket.",
-                   "This kiosk has no ticket printer."),
-    "printer_error": ("Printer tiket tidak dapat mencetak.",
-                      "The ticket printer could not print."),
-    "speech_unavailable": ("Suara dari server tidak tersedia.",
-                           "Server speech is not available."),
-    "upstream_error": ("Data tiket tidak dapat diambil.",
-                       "The ticket could not be fetched."),
-}
+
+class PrintRequest(BaseModel):
+    kiosk: str = Field(pattern=printing.KIOSK_ID_RE.pattern, description="the kiosk's id in KIOSK_PRINTERS")
+    language: Literal["id", "en"] = "id"
+
+
+class PrintAnswer(BaseModel):
+    printed: bool
+    kiosk: str
+    paper: int
+
+
+class SpeechUnavailable(PtspError):
+    status = 503
+    code = "speech_unavailable"
+
+
+class PrinterFailed(PtspError):
+    status = 502
+    code = "printer_error"
 
 
 def t(key, lang="id", **values):
@@ -97,23 +109,6 @@ def request_lang(request):
     """?lang= first, then the page's cookie, then Bahasa Indonesia."""
     lang = request.args.get("lang") or request.cookies.get("ptsp_lang") or "id"
     return lang if lang in LANGS else "id"
-
-
-def accept_lang(request):
-    header = (request.headers.get("Accept-Language") or "").strip().lower()
-    return "en" if header.startswith("en") else "id"
-
-
-def json_response(payload, status=200, headers=None):
-    return Response(json.dumps(payload), status=status, headers=headers,
-                    mimetype="application/json")
-
-
-def error_response(request, status, code, fields=None, message=None):
-    idx = 1 if accept_lang(request) == "en" else 0
-    text = message or ERROR_TEXT.get(code, ERROR_TEXT["not_found"])[idx]
-    return json_response(
-        {"error": {"code": code, "message": text, "fields": fields or {}}}, status)
 
 
 def _static_version():
@@ -188,56 +183,43 @@ class PageRoutes:
 
     # -- speech, QR, printing ----------------------------------------------------
 
-    @http("GET", "/api/speech")
+    @route("GET", "/api/speech", "An announcement spoken by espeak-ng (WAV); query: text, voice=id|en",
+           tags=["display"], extra_statuses={422: "text empty, too long or not speakable",
+                                             503: "espeak-ng not installed"})
     def speech_audio(self, request):
         voice = request.args.get("voice", "id")
         if voice not in speech.VOICES:
-            return error_response(request, 422, "invalid_input",
-                                  {"voice": "id | en"})
+            raise InvalidInput("Suara tidak dikenal.", "Unknown voice.", {"voice": "id | en"})
         try:
             data = self._speech_cache.get(request.args.get("text", ""), voice=voice)
         except ValueError as exc:
-            return error_response(request, 422, "invalid_input", {"text": str(exc)})
-        except speech.SpeechUnavailable:
-            return error_response(request, 503, "speech_unavailable")
+            raise InvalidInput("Teks tidak dapat diucapkan.", "The text cannot be spoken.", {"text": str(exc)})
         except speech.SpeechError as exc:
             log.warning("speech rendering failed: %s", exc)
-            return error_response(request, 503, "speech_unavailable")
+            raise SpeechUnavailable("Suara dari server tidak tersedia.", "Server speech is not available.")
         return Response(data, status=200, content_type="audio/wav", headers={
-            "Cache-Control": "public, max-age=86400",
-            "X-Content-Type-Options": "nosniff"})
+            "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
-    @http("GET", "/api/tickets/<ticket_id>/qr.svg")
+    @route("GET", "/api/tickets/<ticket_id>/qr.svg", "QR code (SVG) of the ticket's status page (track_url)",
+           tags=["kiosk"], extra_statuses={404: "not a ticket id"})
     def ticket_qr(self, request, ticket_id):
         if not TICKET_ID_RE.match(ticket_id):
-            return error_response(request, 404, "not_found")
+            raise NotFound("Tiket tidak ditemukan.", "No such ticket.", {"ticket_id": "not a ticket id"})
         svg = qr_svg(self._track_url(ticket_id))
         return Response(svg, status=200, content_type="image/svg+xml", headers={
-            "Cache-Control": "public, max-age=86400",
-            "X-Content-Type-Options": "nosniff"})
+            "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
-    @http("POST", "/api/tickets/<ticket_id>/print")
-    def ticket_print(self, request, ticket_id):
-        try:
-            body = json.loads(request.get_data(as_text=True) or "{}")
-        except ValueError:
-            return error_response(request, 422, "invalid_input", {"body": "JSON"})
-        if not isinstance(body, dict):
-            return error_response(request, 422, "invalid_input", {"body": "object"})
-        kiosk = body.get("kiosk")
-        lang = body.get("language", "id")
-        if not isinstance(kiosk, str) or not printing.KIOSK_ID_RE.match(kiosk):
-            return error_response(request, 422, "invalid_input", {"kiosk": "kiosk id"})
-        if lang not in LANGS:
-            return error_response(request, 422, "invalid_input", {"language": "id | en"})
-        if not TICKET_ID_RE.match(ticket_id):
-            return error_response(request, 404, "not_found")
-        spec = self._kiosk_printers().get(kiosk)
+    @route("POST", "/api/tickets/<ticket_id>/print", "Print the ticket on the kiosk's ESC/POS printer (KIOSK_PRINTERS)",
+           tags=["kiosk"], body=PrintRequest, answer=PrintAnswer,
+           extra_statuses={404: "no such ticket, or no printer for this kiosk", 502: "the printer failed"})
+    def ticket_print(self, request, ticket_id, body):
+        spec = self._kiosk_printers().get(body.kiosk)
         if spec is None:
-            return error_response(request, 404, "no_printer", {"kiosk": kiosk})
-        ticket = self.page_ticket_view(ticket_id)
+            raise NotFound("Kios ini tidak memiliki printer tiket.", "This kiosk has no ticket printer.",
+                           {"kiosk": body.kiosk}, code="no_printer")
+        ticket = self.page_ticket_view(ticket_id) if TICKET_ID_RE.match(ticket_id) else None
         if ticket is None:
-            return error_response(request, 404, "not_found")
+            raise NotFound("Tiket tidak ditemukan.", "No such ticket.", {"ticket_id": "no such ticket"})
         site = self.page_site() or {}
         tz = None
         try:
@@ -246,12 +228,12 @@ class PageRoutes:
         except Exception:
             pass
         try:
-            printing.print_ticket(spec, ticket, site_name=site.get("name", ""),
-                                  lang=lang, tz=tz)
+            printing.print_ticket(spec, ticket, site_name=site.get("name", ""), lang=body.language, tz=tz)
         except printing.PrintError as exc:
-            log.warning("kiosk %s: printing failed: %s", kiosk, exc)
-            return error_response(request, 502, "printer_error")
-        return json_response({"printed": True, "kiosk": kiosk, "paper": spec.paper})
+            log.warning("kiosk %s: printing failed: %s", body.kiosk, exc)
+            raise PrinterFailed("Printer tiket tidak dapat mencetak.", "The ticket printer could not print.",
+                                {"kiosk": body.kiosk})
+        return {"printed": True, "kiosk": body.kiosk, "paper": spec.paper}
 
     # -- hooks the gateway may override -----------------------------------------
 

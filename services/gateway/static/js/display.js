@@ -73,7 +73,22 @@ function renderHero(call, flash) {
   if (flash) { hero.classList.remove("flash"); void hero.offsetWidth; hero.classList.add("flash"); }
 }
 
+// The last number called at each counter: a panel keeps showing it after the citizen is
+// served, until that counter calls the next one.
+const lastCalled = new Map();
+function rememberCalls(s) {
+  (s.recent || []).slice().sort((a, b) => a.call_id - b.call_id)
+    .forEach((r) => lastCalled.set(r.counter, { number: r.number, service: r.service, call_id: r.call_id }));
+  (s.counters || []).forEach((c) => {
+    if (c.number) {
+      const known = lastCalled.get(c.counter);
+      if (!known || known.number !== c.number) lastCalled.set(c.counter, { number: c.number, service: c.service, call_id: known ? known.call_id : 0 });
+    }
+  });
+}
+
 function renderPanels(s) {
+  rememberCalls(s);
   const box = $("#panels");
   const counters = (s.counters || []).slice().sort((a, b) => a.counter - b.counter);
   box.classList.toggle("many", counters.length > 6);
@@ -82,12 +97,15 @@ function renderPanels(s) {
     return;
   }
   box.replaceChildren(...counters.map((c) => {
-    const svc = c.service ? serviceOf(c.service) : null;
-    const panel = el("div", { class: "panel", dataset: { counter: c.counter } },
+    const last = c.number ? null : lastCalled.get(c.counter);
+    const number = c.number || (last && last.number);
+    const code = c.service || (last && last.service);
+    const svc = code ? serviceOf(code) : null;
+    const panel = el("div", { class: `panel${c.number ? "" : " served"}`, dataset: { counter: c.counter } },
       el("div", { class: "panel-head" }, el("span", { class: "p-name" }, counterLabel(c.counter)), el("span", { class: "p-desc" }, counterDesc(c))),
-      el("div", { class: `panel-number num${c.number ? "" : " idle"}` }, c.number || "—"),
-      el("div", { class: "panel-service" }, svc ? (svc.name || c.service) : "\u00a0"));
-    if (svc) panel.style.setProperty("--svc", colorOf(c.service));
+      el("div", { class: `panel-number num${number ? "" : " idle"}` }, number || "—"),
+      el("div", { class: "panel-service" }, svc ? (svc.name || code) : "\u00a0"));
+    if (svc) panel.style.setProperty("--svc", colorOf(code));
     if (state.current && state.current.counter === c.counter) panel.classList.add("active");
     return panel;
   }));
