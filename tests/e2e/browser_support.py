@@ -132,10 +132,11 @@ def watch_errors(page):
     return page
 
 
+# Like the other end-to-end tests: a database and vhost per run, dropped afterwards.
 BROWSER_DATABASE_URL = os.environ.get(
-    "BROWSER_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e_browser")
+    "BROWSER_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e_browser_%d" % os.getpid())
 BROWSER_REDIS_URL = os.environ.get("BROWSER_REDIS_URL", "redis://127.0.0.1:6379/13")
-BROWSER_VHOST = "ptsp-e2e-browser"
+BROWSER_VHOST = "ptsp-e2e-browser-%d" % os.getpid()
 PRINTER_KIOSK = "lobby"
 
 _shared = {}
@@ -173,15 +174,27 @@ def start_hall():
     try:
         running.wait_until_ready()
     except Exception:
-        running.shutdown()
+        _shutdown(running)
         raise
     return running
+
+
+def _shutdown(running):
+    """Stop the processes and drop this hall's own database and vhost (System.shutdown
+    would drop the other end-to-end system's)."""
+    from shared.testing import system as e2e
+    from shared.testing.database import drop_database
+
+    for name in list(running.processes):
+        running.stop(name)
+    drop_database(BROWSER_DATABASE_URL)
+    e2e.drop_vhost(BROWSER_VHOST)
 
 
 def _stop_hall():
     running = _shared.pop("hall", None)
     if running is not None:
-        running.shutdown()
+        _shutdown(running)
 
 
 @pytest.fixture(scope="session")
