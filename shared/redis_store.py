@@ -11,6 +11,18 @@ def make_client(url):
     )
 
 
+def display_key(site_code):
+    """Where a site's display state lives (written by queue, read by the gateway)."""
+    return f"ptsp:display:{site_code}"
+
+
+def display_channel(client, site_code):
+    """The pub/sub channel of a site's display changes. Redis channels are shared by
+    all databases of a server, so the database number is part of the name: two
+    installations (or test runs) on one Redis never hear each other."""
+    return f"ptsp:db{client.connection_pool.connection_kwargs.get('db', 0)}:display:{site_code}"
+
+
 class Redis(DependencyProvider):
     def setup(self):
         self.client = make_client(self.container.config["REDIS_URL"])

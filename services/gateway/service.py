@@ -11,7 +11,7 @@ import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
 from shared.config import SettingsProvider
 from shared.errors import InvalidInput, NotFound
 from shared.metrics import Metrics
-from shared.redis_store import Redis
+from shared.redis_store import Redis, display_channel, display_key
 from services.gateway import schemas
 from services.gateway.auth import issue_token, officer_of
 from services.gateway.dependencies import GatewayMetrics, HealthChecks
@@ -21,7 +21,6 @@ from services.gateway.web import json_response, route
 
 log = logging.getLogger(__name__)
 
-DISPLAY_KEY = "ptsp:display:{site}"
 SSE_KEEPALIVE_S = 15
 OFFICER_ERRORS = {401: "no or invalid token", 403: "counter not opened by this officer",
                   404: "no such counter", 409: "not possible in the ticket's or counter's state"}
@@ -244,7 +243,7 @@ class GatewayService(PageRoutes):
            tags=["display"])
     def display_stream(self, request):
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(DISPLAY_KEY.format(site=self.site_code))
+        pubsub.subscribe(display_channel(self.redis, self.site_code))
         first = self.display_state()  # after subscribing, so no change falls in between
         # eventlet's WSGI server buffers small chunks by default; each event must go out at once.
         request.environ["eventlet.minimum_write_chunk_size"] = 0
@@ -270,7 +269,7 @@ class GatewayService(PageRoutes):
 
     def display_state(self):
         try:
-            body = self.redis.get(DISPLAY_KEY.format(site=self.site_code))
+            body = self.redis.get(display_key(self.site_code))
         except Exception as exc:  # noqa: BLE001 - Redis down: ask the record
             log.warning("display read from redis failed: %s", type(exc).__name__)
             body = None

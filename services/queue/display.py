@@ -3,22 +3,15 @@
 The state is a pure function of the database, and its ``version`` is the id of
 the site's latest journal entry, so a state rebuilt after Redis lost it is the
 same state with the same version (and the same ETag). Boards and the gateway read
-``ptsp:display:<site>``; every newer state is also published on that channel for
-the Server-Sent Events stream. No personal data is ever part of it.
+``ptsp:display:<site>``; every newer state is also published on the site's channel
+(``shared.redis_store.display_channel``) for the Server-Sent Events stream. No personal data is ever part of it.
 """
 import json
 
+from shared.redis_store import display_channel, display_key
 from services.queue import repository as repo
 
 RECENT_CALLS = 10
-
-
-def key(site_code):
-    return f"ptsp:display:{site_code}"
-
-
-def channel(site_code):
-    return f"ptsp:display:{site_code}"
 
 
 def build_state(cur, ctx):
@@ -65,7 +58,7 @@ if current then
   if current == ARGV[1] then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('PUBLISH', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[4], ARGV[1])
 return 1
 """
 
@@ -77,8 +70,9 @@ class DisplayStore:
 
     def save(self, state) -> bool:
         body = json.dumps(state, separators=(",", ":"), sort_keys=True)
-        return bool(self._store(keys=[key(state["site"])], args=[body, state["version"], state["day"]]))
+        return bool(self._store(keys=[display_key(state["site"])],
+                                args=[body, state["version"], state["day"], display_channel(self.redis, state["site"])]))
 
     def load(self, site_code):
-        body = self.redis.get(key(site_code))
+        body = self.redis.get(display_key(site_code))
         return json.loads(body) if body else None
