@@ -200,15 +200,20 @@ class Ticket:
 # --- estimated wait ------------------------------------------------------------
 
 RECENT_SERVICES_FOR_ESTIMATE = 20
+TRUSTED_HISTORY = 5  # completions needed before history alone sets the pace
+PLAUSIBLE_SERVICE_S = (30, 7200)
 
 
 def mean_service_time(recent_durations_s, default_s: int) -> float:
-    """Mean of the service's last completed service times (called → done); the
-    service's configured default until there is history."""
-    durations = [d for d in recent_durations_s if d is not None and d >= 0]
-    if not durations:
-        return float(default_s)
-    return sum(durations) / len(durations)
+    """The service's pace: the mean of its last completed service times (call →
+    done), each held within 30 s … 2 h (a "complete" pressed right after the call
+    is a slip, not a 2-second service). Until there are five, the configured
+    default fills the missing ones, so the first quick or slow citizen of the day
+    does not swing every estimate."""
+    low, high = PLAUSIBLE_SERVICE_S
+    samples = [min(max(d, low), high) for d in recent_durations_s if d is not None and d >= 0]
+    missing = max(0, TRUSTED_HISTORY - len(samples))
+    return (sum(samples) + default_s * missing) / (len(samples) + missing)
 
 
 def estimate_wait_s(ahead: int, mean_service_s: float, open_counters: int) -> int:

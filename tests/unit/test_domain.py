@@ -179,8 +179,21 @@ def test_estimate_before_history_uses_the_services_default():
     assert mean_service_time([], 300) == 300
 
 
-def test_estimate_uses_recent_service_times():
-    assert mean_service_time([200, 400, None], 999) == 300
+def test_estimate_uses_recent_service_times_once_there_are_enough():
+    assert mean_service_time([200, 400, 300, 300, 300, None], 999) == 300
+
+
+def test_a_little_history_is_blended_with_the_default():
+    # Two services of 200 s and 400 s, three "missing" ones at the default 300 s.
+    assert mean_service_time([200, 400], 300) == 300
+    assert mean_service_time([600], 300) == (600 + 4 * 300) / 5
+
+
+def test_implausible_service_times_are_held_within_bounds():
+    # "Complete" pressed a second after the call counts as 30 s; a counter left
+    # open over lunch counts as 2 hours.
+    assert mean_service_time([1, 1, 1, 1, 1], 300) == 30
+    assert mean_service_time([100_000] * 5, 300) == 7200
 
 
 def test_estimate_divides_by_open_counters_and_assumes_one_when_none_open():
