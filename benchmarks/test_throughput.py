@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from shared.testing.system import DEMO_PASSWORD, System
+from shared.testing.system import DEMO_PASSWORD, running_system
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = {}
@@ -21,19 +21,12 @@ RESULTS = {}
 
 @pytest.fixture(scope="module")
 def system():
-    running = System()
-    running.prepare()
-    running.start("queue")
-    running.start("gateway")
-    try:
-        running.wait_until_ready()
+    with running_system(name="bench", redis_db=12) as running:
         yield running
-    finally:
-        running.shutdown()
-        out = REPO / "var" / "bench"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "results.json").write_text(json.dumps(RESULTS, indent=2))
-        print("\n" + json.dumps(RESULTS, indent=2))
+    out = REPO / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(RESULTS, indent=2))
+    print("\n" + json.dumps(RESULTS, indent=2))
 
 
 def timed(call):

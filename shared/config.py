@@ -27,6 +27,7 @@ class Settings(BaseModel):
     PTSP_SITE: str = "polres-demo"
     PTSP_PUBLIC_URL: str = "http://127.0.0.1:8000"
     PTSP_DEMO_PASSWORD: str = DEFAULT_DEMO_PASSWORD
+    REDIS_NAMESPACE: str = Field("ptsp", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     PRIORITY_HEAD_START_S: int = Field(900, ge=0)
     MAX_RECALLS: int = Field(3, ge=0)
     TOKEN_TTL_S: int = Field(43200, gt=0)

@@ -11,16 +11,16 @@ def make_client(url):
     )
 
 
-def display_key(site_code):
-    """Where a site's display state lives (written by queue, read by the gateway)."""
-    return f"ptsp:display:{site_code}"
+def display_key(namespace, site_code):
+    """Where a site's display state lives (written by queue, read by the gateway).
+    ``namespace`` (REDIS_NAMESPACE) keeps installations sharing a Redis apart."""
+    return f"{namespace}:display:{site_code}"
 
 
-def display_channel(client, site_code):
+def display_channel(client, namespace, site_code):
     """The pub/sub channel of a site's display changes. Redis channels are shared by
-    all databases of a server, so the database number is part of the name: two
-    installations (or test runs) on one Redis never hear each other."""
-    return f"ptsp:db{client.connection_pool.connection_kwargs.get('db', 0)}:display:{site_code}"
+    all databases of a server, so the database number is part of the name too."""
+    return f"{namespace}:db{client.connection_pool.connection_kwargs.get('db', 0)}:display:{site_code}"
 
 
 class Redis(DependencyProvider):

@@ -18,6 +18,7 @@ from psycopg.rows import dict_row  # noqa: E402
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
                                    f"postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_test_{os.getpid()}")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_NAMESPACE = f"ptsp-test-{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -47,11 +48,18 @@ def db(db_pool):
 
 
 @pytest.fixture
-def redis_client():
+def redis_namespace():
+    return TEST_REDIS_NAMESPACE
+
+
+@pytest.fixture
+def redis_client(redis_namespace):
+    """The test Redis database, cleared of this run's keys (another run's are left)."""
     from shared.redis_store import make_client
 
     client = make_client(TEST_REDIS_URL)
-    client.flushdb()
+    for key in client.scan_iter(f"{redis_namespace}:*"):
+        client.delete(key)
     yield client
     client.close()
 
@@ -77,7 +85,7 @@ def settings(database_url):
     from shared.config import Settings
 
     return Settings(AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/", DATABASE_URL=database_url,
-                    REDIS_URL=TEST_REDIS_URL)
+                    REDIS_URL=TEST_REDIS_URL, REDIS_NAMESPACE=TEST_REDIS_NAMESPACE)
 
 
 @pytest.fixture
@@ -116,7 +124,8 @@ def service_config(rabbit_config, database_url, site):
     (nameko's rabbit_config), the test database, and the test's site."""
     config = dict(rabbit_config)
     config.update({
-        "DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL, "PTSP_SITE": site,
+        "DATABASE_URL": database_url, "REDIS_URL": TEST_REDIS_URL, "REDIS_NAMESPACE": TEST_REDIS_NAMESPACE,
+        "PTSP_SITE": site,
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "METRICS_PORT": 0,
         "PTSP_PUBLIC_URL": "http://ptsp.test", "PRIORITY_HEAD_START_S": 900, "MAX_RECALLS": 3,
         "PTSP_SECRET": "test-secret", "max_workers": 20,

@@ -243,7 +243,7 @@ class GatewayService(PageRoutes):
            tags=["display"])
     def display_stream(self, request):
         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(display_channel(self.redis, self.site_code))
+        pubsub.subscribe(display_channel(self.redis, self.settings.REDIS_NAMESPACE, self.site_code))
         first = self.display_state()  # after subscribing, so no change falls in between
         # eventlet's WSGI server buffers small chunks by default; each event must go out at once.
         request.environ["eventlet.minimum_write_chunk_size"] = 0
@@ -269,7 +269,7 @@ class GatewayService(PageRoutes):
 
     def display_state(self):
         try:
-            body = self.redis.get(display_key(self.site_code))
+            body = self.redis.get(display_key(self.settings.REDIS_NAMESPACE, self.site_code))
         except Exception as exc:  # noqa: BLE001 - Redis down: ask the record
             log.warning("display read from redis failed: %s", type(exc).__name__)
             body = None

@@ -70,7 +70,7 @@ class UnitOfWork:
 
     def __init__(self, db, redis_client, metrics, settings, clock=utcnow):
         self.db = db
-        self.store = display.DisplayStore(redis_client)
+        self.store = display.DisplayStore(redis_client, settings.REDIS_NAMESPACE)
         self.metrics = metrics
         self.rules = handlers.QueueRules(settings.PRIORITY_HEAD_START_S, settings.MAX_RECALLS)
         self.clock = clock

@@ -3,7 +3,7 @@
 The state is a pure function of the database, and its ``version`` is the id of
 the site's latest journal entry, so a state rebuilt after Redis lost it is the
 same state with the same version (and the same ETag). Boards and the gateway read
-``ptsp:display:<site>``; every newer state is also published on the site's channel
+``<namespace>:display:<site>``; every newer state is also published on the site's channel
 (``shared.redis_store.display_channel``) for the Server-Sent Events stream. No personal data is ever part of it.
 """
 import json
@@ -64,15 +64,18 @@ return 1
 
 
 class DisplayStore:
-    def __init__(self, redis_client):
+    def __init__(self, redis_client, namespace):
         self.redis = redis_client
+        self.namespace = namespace
         self._store = redis_client.register_script(_STORE_IF_NEWER)
 
     def save(self, state) -> bool:
         body = json.dumps(state, separators=(",", ":"), sort_keys=True)
-        return bool(self._store(keys=[display_key(state["site"])],
-                                args=[body, state["version"], state["day"], display_channel(self.redis, state["site"])]))
+        site = state["site"]
+        return bool(self._store(
+            keys=[display_key(self.namespace, site)],
+            args=[body, state["version"], state["day"], display_channel(self.redis, self.namespace, site)]))
 
     def load(self, site_code):
-        body = self.redis.get(display_key(site_code))
+        body = self.redis.get(display_key(self.namespace, site_code))
         return json.loads(body) if body else None

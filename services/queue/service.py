@@ -212,7 +212,7 @@ class QueueService:
             sites = cur.fetchall()
             cur.execute("SELECT count(*) AS n FROM queue.outbox WHERE published_at IS NULL")
             self.metrics.outbox_pending.set(cur.fetchone()["n"])
-        store = display.DisplayStore(self.redis)
+        store = display.DisplayStore(self.redis, self.settings.REDIS_NAMESPACE)
         for site in sites:
             with self.uow(site["code"], actor="system") as (cur, ctx):
                 handlers.close_previous_days(cur, ctx)

@@ -2,6 +2,7 @@
 (what `make up` runs), after migrations and the demo seed, against their own
 database, Redis database and RabbitMQ vhost so a running demo is left alone.
 Used by the end-to-end tests and the benchmarks."""
+import contextlib
 import os
 import signal
 import socket
@@ -15,11 +16,8 @@ import requests
 from shared.testing.database import drop_database, recreate_database
 
 REPO = Path(__file__).resolve().parents[2]
-# One database and vhost per run, so two runs on one machine don't meet.
-E2E_DATABASE_URL = os.environ.get("E2E_DATABASE_URL", f"postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e_{os.getpid()}")
-E2E_REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
+POSTGRES = os.environ.get("E2E_POSTGRES", "postgresql://ptsp:ptsp@127.0.0.1:5432")
 RABBIT_API = os.environ.get("RABBIT_API", "http://127.0.0.1:15672/api")
-E2E_VHOST = f"ptsp-e2e-{os.getpid()}"
 DEMO_PASSWORD = "ptsp-demo"
 
 
@@ -45,21 +43,29 @@ def fresh_vhost(name):
 
 
 class System:
-    def __init__(self):
+    """One running system. ``name`` keeps its database (``ptsp_<name>_<pid>``), its
+    Redis database and its vhost apart from every other system and run."""
+
+    def __init__(self, name="e2e", redis_db=14, extra_env=None):
+        run = f"{name}_{os.getpid()}"
+        self.database_url = f"{POSTGRES}/ptsp_{run}"
+        self.redis_url = f"redis://127.0.0.1:6379/{redis_db}"
+        self.vhost = f"ptsp-{run}".replace("_", "-")
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = dict(
             os.environ,
-            DATABASE_URL=E2E_DATABASE_URL, REDIS_URL=E2E_REDIS_URL,
-            AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{E2E_VHOST}",
+            DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, REDIS_NAMESPACE=f"ptsp-{run}",
+            AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
             WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}", PTSP_PUBLIC_URL=self.base_url,
             PTSP_MODE="development", PTSP_DEMO_PASSWORD=DEMO_PASSWORD,
             QUEUE_METRICS_PORT=str(free_port()), GATEWAY_METRICS_PORT=str(free_port()),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             PYTHONUNBUFFERED="1",
+            **(extra_env or {}),
         )
         self.processes = {}
-        self.logs = REPO / "var" / "e2e"
+        self.logs = REPO / "var" / name
         self.logs.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -68,12 +74,13 @@ class System:
                 "gateway": f"http://127.0.0.1:{self.env['GATEWAY_METRICS_PORT']}/metrics"}
 
     def prepare(self):
-        recreate_database(E2E_DATABASE_URL)
-        subprocess.run([sys.executable, "-m", "services.queue.seed"], cwd=REPO, env=self.env, check=True)
         import redis
 
-        redis.Redis.from_url(E2E_REDIS_URL).flushdb()
-        fresh_vhost(E2E_VHOST)
+        recreate_database(self.database_url)
+        subprocess.run([sys.executable, "-m", "services.queue.seed"], cwd=REPO, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+        redis.Redis.from_url(self.redis_url).flushdb()
+        fresh_vhost(self.vhost)
 
     def start(self, name):
         """Start one Procfile process the way `make up` does (through honcho)."""
@@ -112,5 +119,19 @@ class System:
     def shutdown(self):
         for name in list(self.processes):
             self.stop(name)
-        drop_database(E2E_DATABASE_URL)
-        drop_vhost(E2E_VHOST)
+        drop_database(self.database_url)
+        drop_vhost(self.vhost)
+
+
+@contextlib.contextmanager
+def running_system(**options):
+    """Prepare a system, start every process, and take it all down afterwards."""
+    running = System(**options)
+    running.prepare()
+    try:
+        running.start("queue")
+        running.start("gateway")
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.shutdown()

@@ -8,15 +8,16 @@ processes through honcho, as `make up` runs them), but on a database, Redis data
 RabbitMQ vhost and ports of its own: the browser tests open counters and call tickets,
 and must not change what the other end-to-end tests see.
 """
+import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from shared.testing.system import running_system
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PTSP_CHROMIUM", "/usr/bin/chromium")
@@ -132,69 +133,22 @@ def watch_errors(page):
     return page
 
 
-# Like the other end-to-end tests: a database and vhost per run, dropped afterwards.
-BROWSER_DATABASE_URL = os.environ.get(
-    "BROWSER_DATABASE_URL", "postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_e2e_browser_%d" % os.getpid())
-BROWSER_REDIS_URL = os.environ.get("BROWSER_REDIS_URL", "redis://127.0.0.1:6379/13")
-BROWSER_VHOST = "ptsp-e2e-browser-%d" % os.getpid()
 PRINTER_KIOSK = "lobby"
-
+_halls = contextlib.ExitStack()
 _shared = {}
 
 
 @pytest.fixture(scope="session")
 def hall(request):
     """The whole system, as a user starts it, for the browser tests alone (one for
-    the run, however many modules import this fixture)."""
+    the run, however many modules import this fixture), with a database, Redis
+    database and vhost of its own; one kiosk has an ESC/POS printer (dummy:// keeps
+    the bytes in memory)."""
     if "hall" not in _shared:
-        _shared["hall"] = start_hall()
-        request.config.add_cleanup(_stop_hall)
+        _shared["hall"] = _halls.enter_context(running_system(
+            name="browser", redis_db=13, extra_env={"KIOSK_PRINTERS": "%s=dummy://?paper=58" % PRINTER_KIOSK}))
+        request.config.add_cleanup(_halls.close)
     return _shared["hall"]
-
-
-def start_hall():
-    import redis
-
-    from shared.testing import system as e2e
-
-    running = e2e.System()
-    running.env.update(DATABASE_URL=BROWSER_DATABASE_URL, REDIS_URL=BROWSER_REDIS_URL,
-                       AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/%s" % BROWSER_VHOST,
-                       # one kiosk with an ESC/POS printer; dummy:// keeps the bytes in memory
-                       KIOSK_PRINTERS="%s=dummy://?paper=58" % PRINTER_KIOSK)
-    running.logs = ROOT / "var" / "e2e-browser"
-    running.logs.mkdir(parents=True, exist_ok=True)
-    e2e.recreate_database(BROWSER_DATABASE_URL)
-    subprocess.run([sys.executable, "-m", "services.queue.seed"], cwd=ROOT, env=running.env, check=True,
-                   stdout=subprocess.DEVNULL)
-    redis.Redis.from_url(BROWSER_REDIS_URL).flushdb()
-    e2e.fresh_vhost(BROWSER_VHOST)
-    running.start("queue")
-    running.start("gateway")
-    try:
-        running.wait_until_ready()
-    except Exception:
-        _shutdown(running)
-        raise
-    return running
-
-
-def _shutdown(running):
-    """Stop the processes and drop this hall's own database and vhost (System.shutdown
-    would drop the other end-to-end system's)."""
-    from shared.testing import system as e2e
-    from shared.testing.database import drop_database
-
-    for name in list(running.processes):
-        running.stop(name)
-    drop_database(BROWSER_DATABASE_URL)
-    e2e.drop_vhost(BROWSER_VHOST)
-
-
-def _stop_hall():
-    running = _shared.pop("hall", None)
-    if running is not None:
-        _shutdown(running)
 
 
 @pytest.fixture(scope="session")

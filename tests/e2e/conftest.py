@@ -1,16 +1,10 @@
 import pytest
 
-from shared.testing.system import System
+from shared.testing.system import running_system
 
 
 @pytest.fixture(scope="session")
 def system():
-    running = System()
-    running.prepare()
-    running.start("queue")
-    running.start("gateway")
-    try:
-        running.wait_until_ready()
+    """The system as `make up` starts it, for the HTTP end-to-end tests."""
+    with running_system() as running:
         yield running
-    finally:
-        running.shutdown()

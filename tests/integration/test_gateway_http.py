@@ -8,6 +8,7 @@ import eventlet
 import psycopg
 import requests
 
+from shared.redis_store import display_key
 from shared.testing.sites import TEST_PASSWORD
 
 
@@ -197,7 +198,7 @@ def test_officer_actions_need_a_token_and_the_counter(gateway):
     assert me == {"username": "petugas1", "role": "officer"}
 
 
-def test_display_state_comes_back_the_same_after_redis_is_flushed(gateway, redis_client):
+def test_display_state_comes_back_the_same_after_redis_is_flushed(gateway, redis_client, redis_namespace):
     officer = login(gateway)
     for service in ("SIM", "SKCK", "SKCK"):
         post(gateway, "/api/tickets", {"service": service})
@@ -208,7 +209,7 @@ def test_display_state_comes_back_the_same_after_redis_is_flushed(gateway, redis
     after = requests.get(f"{gateway}/api/display")
     assert after.json() == before.json()
     assert after.headers["ETag"] == before.headers["ETag"]
-    assert redis_client.get(f"ptsp:display:{before.json()['site']}") is not None  # rebuilt into Redis
+    assert redis_client.get(display_key(redis_namespace, before.json()["site"])) is not None  # rebuilt
 
     unchanged = requests.get(f"{gateway}/api/display", headers={"If-None-Match": before.headers["ETag"]})
     assert unchanged.status_code == 304

@@ -1,7 +1,6 @@
 """Announcement wording (must match static/js/speech.js), espeak-ng rendering, chime."""
 import io
 import pathlib
-import shutil
 import wave
 
 import pytest

@@ -2,10 +2,9 @@
 // target wait), counters, officer accounts and the running text of the display boards.
 import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
-  errorText, formatWait, formatTime, DisplayFeed, el, $, $$, toast,
+  errorText, formatWait, formatTime, DisplayFeed, el, $, $$, toast, loadOfficerSession, storeOfficerSession,
 } from "./common.js";
 
-const SESSION_KEY = "ptsp.officer";
 const state = {
   session: null, tab: "live", services: [], counters: [], display: null, adminServices: [],
   adminCounters: [], officers: [], site: null, loadingLive: null,
@@ -13,16 +12,10 @@ const state = {
 
 // ---- session ------------------------------------------------------------------------------
 
-function loadSession() {
-  try {
-    const s = JSON.parse(localStorage.getItem(SESSION_KEY) || "null");
-    if (s && s.token && (!s.expires_at || Date.parse(s.expires_at) > Date.now())) return s;
-  } catch (e) { /* ignore */ }
-  return null;
-}
+const loadSession = loadOfficerSession;
 function saveSession(s) {
   state.session = s;
-  try { if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s)); else localStorage.removeItem(SESSION_KEY); } catch (e) { /* ignore */ }
+  storeOfficerSession(s);
 }
 function authed(method, path, opts = {}) {
   return api(method, path, { ...opts, token: state.session && state.session.token }).catch((err) => {

@@ -349,3 +349,22 @@ export function uuid() {
   const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+// ---- the officer's session (shared by the counter console and the supervisor page) ----
+
+export const OFFICER_SESSION_KEY = "ptsp.officer";
+
+export function loadOfficerSession() {
+  try {
+    const s = JSON.parse(localStorage.getItem(OFFICER_SESSION_KEY) || "null");
+    if (s && s.token && (!s.expires_at || Date.parse(s.expires_at) > Date.now())) return s;
+  } catch (e) { /* storage unavailable or corrupt: no session */ }
+  return null;
+}
+
+export function storeOfficerSession(s) {
+  try {
+    if (s) localStorage.setItem(OFFICER_SESSION_KEY, JSON.stringify(s));
+    else localStorage.removeItem(OFFICER_SESSION_KEY);
+  } catch (e) { /* storage unavailable: the session lasts as long as the page */ }
+}

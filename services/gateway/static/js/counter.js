@@ -7,10 +7,9 @@
 // settle the rest.
 import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
-  errorText, formatDuration, DisplayFeed, el, $, $$, toast, ask,
+  errorText, formatDuration, DisplayFeed, el, $, $$, toast, ask, loadOfficerSession, storeOfficerSession,
 } from "./common.js";
 
-const SESSION_KEY = "ptsp.officer";
 const COUNTER_KEY = "ptsp.counter.number";
 const POLL_MS = 5000;
 
@@ -21,16 +20,10 @@ const state = {
 
 // ---- session ----------------------------------------------------------------------------
 
-function loadSession() {
-  try {
-    const s = JSON.parse(localStorage.getItem(SESSION_KEY) || "null");
-    if (s && s.token && (!s.expires_at || Date.parse(s.expires_at) > Date.now())) return s;
-  } catch (e) { /* ignore */ }
-  return null;
-}
+const loadSession = loadOfficerSession;
 function saveSession(s) {
   state.session = s;
-  try { if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s)); else localStorage.removeItem(SESSION_KEY); } catch (e) { /* ignore */ }
+  storeOfficerSession(s);
 }
 const token = () => state.session && state.session.token;
 
