@@ -2,7 +2,7 @@
 validated settings object. Command-line tools (migrations, seeding) load the same
 file so every process agrees."""
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Optional
 
 import yaml
 from nameko.extensions import DependencyProvider
@@ -28,6 +28,7 @@ class Settings(BaseModel):
     PTSP_PUBLIC_URL: str = "http://127.0.0.1:8000"
     PTSP_DEMO_PASSWORD: str = DEFAULT_DEMO_PASSWORD
     REDIS_NAMESPACE: str = Field("ptsp", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    KIOSK_PRINTERS: Optional[str] = None
     PRIORITY_HEAD_START_S: int = Field(900, ge=0)
     MAX_RECALLS: int = Field(3, ge=0)
     TOKEN_TTL_S: int = Field(43200, gt=0)

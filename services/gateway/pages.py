@@ -20,14 +20,11 @@ import io
 import json
 import logging
 import mimetypes
-import os
 import re
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote
 
 import jinja2
-from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
@@ -122,9 +119,10 @@ def _static_version():
 
 
 class PageRoutes:
-    """Mixin for the gateway service: pages, static files, speech, QR, printing."""
+    """Mixin for the gateway service: pages, static files, speech, QR, printing.
 
-    config = Config()
+    The service class provides ``settings`` (shared.config.SettingsProvider) and
+    ``page_ticket_view(ticket_id)`` / ``page_site()``, which ask the queue service."""
 
     _speech_cache = speech.SpeechCache()
 
@@ -235,50 +233,10 @@ class PageRoutes:
                                 {"kiosk": body.kiosk})
         return {"printed": True, "kiosk": body.kiosk, "paper": spec.paper}
 
-    # -- hooks the gateway may override -----------------------------------------
-
-    def page_ticket_view(self, ticket_id):
-        """The public ticket view for ``ticket_id``, or None when there is none.
-
-        By default this asks this gateway's own ``GET /api/tickets/<id>`` over the
-        loopback, so the pages need nothing from the service class; the gateway may
-        override it with a direct RPC call.
-        """
-        return self._own_api("/api/tickets/" + quote(ticket_id))
-
-    def page_site(self):
-        """``GET /api/site`` of this gateway (name and time zone for receipts)."""
-        return self._own_api("/api/site")
-
     # -- helpers -----------------------------------------------------------------
 
-    def _own_api(self, path):
-        import requests
-        address = str(self._cfg("WEB_SERVER_ADDRESS", "0.0.0.0:8000"))
-        host, _, port = address.rpartition(":")
-        if host in ("", "0.0.0.0", "::", "[::]"):
-            host = "127.0.0.1"
-        try:
-            res = requests.get("http://%s:%s%s" % (host, port, path), timeout=5)
-        except requests.RequestException as exc:
-            log.warning("own API %s failed: %s", path, exc.__class__.__name__)
-            return None
-        if res.status_code != 200:
-            return None
-        try:
-            return res.json()
-        except ValueError:
-            return None
-
-    def _cfg(self, key, default=None):
-        cfg = getattr(self, "config", None) or {}
-        value = cfg.get(key) if hasattr(cfg, "get") else None
-        if value in (None, ""):
-            value = os.environ.get(key, default)
-        return value
-
     def _kiosk_printers(self):
-        spec = self._cfg("KIOSK_PRINTERS", "") or ""
+        spec = self.settings.KIOSK_PRINTERS or ""
         try:
             return printing.parse_printers(str(spec))
         except printing.PrinterConfigError as exc:
@@ -286,15 +244,15 @@ class PageRoutes:
             return {}
 
     def _track_url(self, ticket_id):
-        base = str(self._cfg("PTSP_PUBLIC_URL", "http://127.0.0.1:8000")).rstrip("/")
-        return base + "/t/" + ticket_id
+        """The citizen's status page of a ticket (its QR code and ``track_url``)."""
+        return self.settings.PTSP_PUBLIC_URL.rstrip("/") + "/t/" + ticket_id
 
     def _render(self, request, page, extra=None, status=200):
         lang = request_lang(request)
         data = {
             "page": page,
             "lang": lang,
-            "site": self._cfg("PTSP_SITE", ""),
+            "site": self.settings.PTSP_SITE,
             "strings": STRINGS,
         }
         data.update(extra or {})

@@ -250,7 +250,7 @@ class GatewayService(PageRoutes):
         return Response(sse_messages(pubsub, first), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    # --- hooks of the pages mixin (direct RPC instead of a loopback HTTP call) -----------
+    # --- what the pages mixin asks of the service ------------------------------------------
 
     def page_ticket_view(self, ticket_id):
         try:
@@ -278,7 +278,7 @@ class GatewayService(PageRoutes):
         return self.queue.display_state(self.site_code)  # rebuilt from PostgreSQL
 
     def with_track_url(self, ticket):
-        ticket["track_url"] = f"{self.settings.PTSP_PUBLIC_URL.rstrip('/')}/t/{ticket['id']}"
+        ticket["track_url"] = self._track_url(ticket["id"])
         return ticket
 
 

@@ -62,7 +62,10 @@ def ticket_fields(ticket: Ticket):
 # --- views -----------------------------------------------------------------------
 
 def ticket_view(cur, ctx: Context, ticket_id):
-    row = repo.ticket_row(cur, ctx.site_id, ticket_id)
+    return view_of(cur, ctx, repo.ticket_row(cur, ctx.site_id, ticket_id))
+
+
+def view_of(cur, ctx: Context, row):
     service = repo.service_row(cur, ctx.site_id, row["service_code"])
     position = estimated = None
     if row["status"] == "waiting":
@@ -369,8 +372,8 @@ def counter_view(cur, ctx: Context, row, with_queues=False):
             "open": row["opened_by"] is not None, "open_services": row["open_services"] or [],
             "opened_by": row["opened_by"], "opened_at": iso(row["opened_at"]), "current": None}
     if row["current_ticket_id"]:
-        current = ticket_view(cur, ctx, row["current_ticket_id"])
         called = repo.ticket_row(cur, ctx.site_id, row["current_ticket_id"])
+        current = view_of(cur, ctx, called)
         current["waited_s"] = (called["called_at"] - called["queued_at"]).total_seconds()
         current["served_s"] = ((ctx.now - called["started_at"]).total_seconds()
                                if called["started_at"] else None)

@@ -3,7 +3,7 @@ inside the caller's transaction; none of them commits."""
 from psycopg.types.json import Jsonb
 
 from shared.errors import NotFound
-from services.queue.domain import RECENT_SERVICES_FOR_ESTIMATE, ServiceRules, Ticket
+from services.queue.domain import RECENT_SERVICES_FOR_ESTIMATE, ServiceRules, Ticket, call_order_key
 
 # The calling order of domain.call_order_key, in SQL: priority tickets count as
 # queued PRIORITY_HEAD_START_S earlier; ties go to the earlier real queue time.
@@ -142,14 +142,9 @@ def count_ahead(cur, ticket_row_, head_start_s) -> int:
                  < (%(key)s::timestamptz, %(queued_at)s::timestamptz, %(id)s::uuid)""",
         {"site": ticket_row_["site_id"], "service": ticket_row_["service_code"],
          "day": ticket_row_["local_date"], "head_start": head_start_s,
-         "key": ticket_row_["queued_at"] - head_start_delta(ticket_row_["priority"], head_start_s),
+         "key": call_order_key(ticket_row_["priority"], ticket_row_["queued_at"], head_start_s)[0],
          "queued_at": ticket_row_["queued_at"], "id": ticket_row_["id"]})
     return cur.fetchone()["n"]
-
-
-def head_start_delta(priority, head_start_s):
-    from datetime import timedelta
-    return timedelta(seconds=head_start_s if priority != "regular" else 0)
 
 
 def waiting_counts(cur, site_id, day):
