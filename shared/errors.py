@@ -63,4 +63,10 @@ class Forbidden(PtspError):
     code = "forbidden"
 
 
-ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden)
+class Unavailable(PtspError):
+    """A server the request needs is down, or the request expired: try again."""
+    status = 503
+    code = "unavailable"
+
+
+ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden, Unavailable)

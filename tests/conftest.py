@@ -90,13 +90,21 @@ def settings(database_url):
 
 @pytest.fixture
 def unit_of_work(db, redis_client, settings):
-    """The queue's unit of work on the real servers, with a settable clock."""
-    from services.queue.dependencies import QueueMetrics, UnitOfWork
+    """The queue's units of work on the real servers, with a settable clock:
+    ``with unit_of_work(clock=…)(site, actor) as uow: …``."""
+    from services.queue.dependencies import Projection, QueueMetrics
+    from services.queue.display import DisplayStore
+    from services.queue.handlers import QueueRules
+    from services.queue.repository import QueueRepositories, journal_change
+    from shared.unit_of_work import UnitOfWorkFactory, utcnow
 
     def factory(clock=None, **kwargs):
-        options = {"clock": clock} if clock else {}
-        return UnitOfWork(db, redis_client, QueueMetrics(CollectorRegistry()),
-                          settings.model_copy(update=kwargs), **options)
+        configured = settings.model_copy(update=kwargs)
+        metrics = QueueMetrics(CollectorRegistry())
+        projection = Projection(DisplayStore(redis_client, configured.REDIS_NAMESPACE))
+        return UnitOfWorkFactory(
+            db, "queue", QueueRepositories, journal_change, [projection.after_commit, metrics.after_commit],
+            QueueRules(configured.PRIORITY_HEAD_START_S, configured.MAX_RECALLS), clock=clock or utcnow)
 
     return factory
 

@@ -3,15 +3,12 @@ running text of the display boards. Each change is journaled (so the boards'
 version moves on) in the transaction that makes it."""
 from datetime import time
 
-from psycopg import errors as pg_errors
-
+from shared.changes import Change
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.queue import catalog
-from services.queue import repository as repo
 from services.queue.commands import (
     CounterSettings, NewCounter, NewOfficer, NewService, OfficerSettings, RunningText, ServiceSettings,
 )
-from services.queue.handlers import password_hasher
+from services.queue.passwords import password_hasher
 
 SERVICE_COLUMNS = ("code", "prefix", "name", "name_en", "daily_quota", "opens_at", "closes_at", "open_days",
                    "target_wait_s", "default_service_s", "active", "sort_order")
@@ -24,8 +21,8 @@ def service_view(row):
     return view
 
 
-def list_services(cur, ctx):
-    return [service_view(row) for row in repo.service_rows(cur, ctx.site_id)]
+def list_services(uow):
+    return [service_view(row) for row in uow.services.rows()]
 
 
 def check_hours(values):
@@ -46,37 +43,34 @@ def as_time(value):
     return value
 
 
-def save_service(cur, ctx, code, values, actor, action):
+def save_service(uow, code, values, action):
     values = dict(values)
     for name in ("opens_at", "closes_at"):
         values[name] = as_time(values.get(name))
     check_hours(values)
-    try:
-        with cur.connection.transaction():  # a savepoint: a clash must not poison the transaction
-            catalog.upsert_service(cur, ctx.site_id, code, **{k: v for k, v in values.items() if k != "code"})
-    except pg_errors.UniqueViolation:
+    if not uow.catalog.save_service(code, **{k: v for k, v in values.items() if k != "code"}):
         raise Conflict(f"Huruf awalan {values['prefix']} sudah dipakai layanan lain.",
                        f"Prefix {values['prefix']} is already used by another service.",
-                       {"prefix": "already used"}, code="prefix_taken") from None
-    repo.journal(cur, ctx.site_id, ctx.now, actor, action, data={"service": code})
-    return service_view(repo.service_row(cur, ctx.site_id, code))
+                       {"prefix": "already used"}, code="prefix_taken")
+    uow.record(Change(action, journal_data={"service": code}))
+    return service_view(uow.services.row(code))
 
 
-def create_service(cur, ctx, cmd: NewService, actor):
-    if repo.service_row(cur, ctx.site_id, cmd.code) is not None:
+def create_service(uow, cmd: NewService):
+    if uow.services.row(cmd.code) is not None:
         raise Conflict(f"Layanan {cmd.code} sudah ada.", f"Service {cmd.code} already exists.",
                        {"code": "already exists"}, code="service_exists")
     values = cmd.model_dump(exclude_none=True)
-    return save_service(cur, ctx, cmd.code, values, actor, "create_service")
+    return save_service(uow, cmd.code, values, "create_service")
 
 
-def update_service(cur, ctx, code, cmd: ServiceSettings, actor):
-    row = repo.service_row(cur, ctx.site_id, code)
+def update_service(uow, code, cmd: ServiceSettings):
+    row = uow.services.row(code)
     if row is None:
         raise NotFound(f"Layanan {code} tidak ada.", f"There is no service {code}.", {"code": "unknown"})
     values = service_view(row)
     values.update(cmd.model_dump(exclude_unset=True))
-    return save_service(cur, ctx, code, values, actor, "update_service")
+    return save_service(uow, code, values, "update_service")
 
 
 def counter_admin_view(row):
@@ -84,45 +78,42 @@ def counter_admin_view(row):
             "open": row["opened_by"] is not None, "opened_by": row["opened_by"]}
 
 
-def check_services_exist(cur, ctx, codes):
+def check_services_exist(uow, codes):
     for code in codes:
-        if repo.service_row(cur, ctx.site_id, code) is None:
+        if uow.services.row(code) is None:
             raise InvalidInput(f"Layanan {code} tidak dikenal.", f"Unknown service {code}.",
                                {"services": f"unknown service {code}"})
 
 
-def create_counter(cur, ctx, cmd: NewCounter, actor):
-    cur.execute("SELECT 1 FROM queue.counters WHERE site_id = %s AND number = %s", (ctx.site_id, cmd.number))
-    if cur.fetchone():
+def create_counter(uow, cmd: NewCounter):
+    if uow.counters.exists(cmd.number):
         raise Conflict(f"Loket {cmd.number} sudah ada.", f"Counter {cmd.number} already exists.",
                        {"number": "already exists"}, code="counter_exists")
-    check_services_exist(cur, ctx, cmd.services)
-    catalog.upsert_counter(cur, ctx.site_id, cmd.number, cmd.name, list(dict.fromkeys(cmd.services)))
-    repo.journal(cur, ctx.site_id, ctx.now, actor, "create_counter", counter=cmd.number)
-    return counter_admin_view(repo.counter_row(cur, ctx.site_id, cmd.number))
+    check_services_exist(uow, cmd.services)
+    uow.catalog.save_counter(cmd.number, cmd.name, list(dict.fromkeys(cmd.services)))
+    uow.record(Change("create_counter", counter=cmd.number))
+    return counter_admin_view(uow.counters.row(cmd.number))
 
 
-def update_counter(cur, ctx, number, cmd: CounterSettings, actor):
-    row = repo.counter_row(cur, ctx.site_id, number, lock=True)
+def update_counter(uow, number, cmd: CounterSettings):
+    row = uow.counters.row(number, lock=True)
     services = list(dict.fromkeys(cmd.services)) if cmd.services is not None else row["services"]
-    check_services_exist(cur, ctx, services)
+    check_services_exist(uow, services)
     if row["open_services"] and not set(row["open_services"]) <= set(services):
         raise Conflict(f"Loket {number} sedang dibuka untuk layanan yang akan dihapus; tutup dulu.",
                        f"Counter {number} is open for a service being removed; close it first.",
                        {"services": "counter open for a removed service"}, code="counter_busy")
-    catalog.upsert_counter(cur, ctx.site_id, number, cmd.name or row["name"], services)
-    repo.journal(cur, ctx.site_id, ctx.now, actor, "update_counter", counter=number)
-    return counter_admin_view(repo.counter_row(cur, ctx.site_id, number))
+    uow.catalog.save_counter(number, cmd.name or row["name"], services)
+    uow.record(Change("update_counter", counter=number))
+    return counter_admin_view(uow.counters.row(number))
 
 
 def officer_view(row):
     return {"username": row["username"], "full_name": row["full_name"], "role": row["role"], "active": row["active"]}
 
 
-def list_officers(cur, ctx):
-    cur.execute("SELECT username, full_name, role, active FROM queue.officers WHERE site_id = %s ORDER BY username",
-                (ctx.site_id,))
-    return [officer_view(row) for row in cur.fetchall()]
+def list_officers(uow):
+    return [officer_view(row) for row in uow.officers.rows()]
 
 
 def may_manage(actor_role, target_role):
@@ -132,18 +123,19 @@ def may_manage(actor_role, target_role):
                         "Only an admin can manage supervisor or admin accounts.", {"role": target_role})
 
 
-def create_officer(cur, ctx, cmd: NewOfficer, actor, actor_role):
+def create_officer(uow, cmd: NewOfficer, actor_role):
     may_manage(actor_role, cmd.role)
-    if repo.officer_by_username(cur, ctx.site_id, cmd.username):
+    if uow.officers.by_username(cmd.username):
         raise Conflict(f"Nama pengguna {cmd.username} sudah dipakai.", f"Username {cmd.username} is taken.",
                        {"username": "already taken"}, code="username_taken")
-    catalog.upsert_officer(cur, ctx.site_id, cmd.username, cmd.role, cmd.password, cmd.full_name or "")
-    repo.journal(cur, ctx.site_id, ctx.now, actor, "create_officer", data={"username": cmd.username})
-    return officer_view(repo.officer_by_username(cur, ctx.site_id, cmd.username))
+    uow.catalog.add_officer(cmd.username, cmd.role, cmd.password, cmd.full_name or "")
+    uow.record(Change("create_officer", journal_data={"username": cmd.username}))
+    return officer_view(uow.officers.by_username(cmd.username))
 
 
-def update_officer(cur, ctx, username, cmd: OfficerSettings, actor, actor_role):
-    row = repo.officer_by_username(cur, ctx.site_id, username)
+def update_officer(uow, username, cmd: OfficerSettings, actor_role):
+    actor = uow.actor
+    row = uow.officers.by_username(username)
     if row is None:
         raise NotFound(f"Petugas {username} tidak ada.", f"There is no officer {username}.", {"username": "unknown"})
     may_manage(actor_role, row["role"])
@@ -152,19 +144,15 @@ def update_officer(cur, ctx, username, cmd: OfficerSettings, actor, actor_role):
     if username == actor and (cmd.active is False or (cmd.role and cmd.role != row["role"])):
         raise Conflict("Anda tidak dapat menonaktifkan atau mengubah peran akun sendiri.",
                        "You cannot deactivate your own account or change its role.", {"username": "yourself"})
-    cur.execute(
-        """UPDATE queue.officers SET full_name = COALESCE(%s, full_name), role = COALESCE(%s, role),
-               password_hash = COALESCE(%s, password_hash), active = COALESCE(%s, active)
-           WHERE site_id = %s AND username = %s""",
-        (cmd.full_name, cmd.role, password_hasher.hash(cmd.password) if cmd.password else None, cmd.active,
-         ctx.site_id, username))
+    uow.officers.update(username, cmd.full_name, cmd.role,
+                        password_hasher.hash(cmd.password) if cmd.password else None, cmd.active)
     changed = sorted(k for k in cmd.model_dump(exclude_unset=True) if k != "password") + (
         ["password"] if cmd.password else [])
-    repo.journal(cur, ctx.site_id, ctx.now, actor, "update_officer", data={"username": username, "changed": changed})
-    return officer_view(repo.officer_by_username(cur, ctx.site_id, username))
+    uow.record(Change("update_officer", journal_data={"username": username, "changed": changed}))
+    return officer_view(uow.officers.by_username(username))
 
 
-def set_running_text(cur, ctx, cmd: RunningText, actor):
-    cur.execute("UPDATE queue.sites SET running_text = %s WHERE id = %s", (cmd.text, ctx.site_id))
-    repo.journal(cur, ctx.site_id, ctx.now, actor, "running_text")
+def set_running_text(uow, cmd: RunningText):
+    uow.catalog.set_running_text(cmd.text)
+    uow.record(Change("running_text"))
     return {"running_text": cmd.text}

@@ -1,7 +1,9 @@
-"""Creating and changing a site's catalog: services, counters, officers.
-Used by the seed command, the supervisor's API and the tests."""
+"""Creating and changing a site's catalog: services, counters, officers, the
+running text. The catalog's SQL, used by the seed command, the supervisor's use
+cases (admin.py) and the tests' site factory."""
+from psycopg import errors as pg_errors
 
-from services.queue.handlers import password_hasher
+from services.queue.passwords import password_hasher
 
 
 def upsert_site(cur, code, name, timezone, running_text=""):
@@ -42,3 +44,36 @@ def upsert_officer(cur, site_id, username, role, password, full_name=""):
            ON CONFLICT (site_id, username) DO UPDATE SET role = EXCLUDED.role,
                full_name = EXCLUDED.full_name, password_hash = EXCLUDED.password_hash, active = true""",
         (site_id, username, full_name, role, password_hasher.hash(password)))
+
+
+def save_service_unless_prefix_taken(cur, site_id, code, **values) -> bool:
+    """Upsert a service; False (and nothing changed) when its prefix is taken."""
+    try:
+        with cur.connection.transaction():  # a savepoint: a clash must not poison the transaction
+            upsert_service(cur, site_id, code, **values)
+    except pg_errors.UniqueViolation:
+        return False
+    return True
+
+
+def set_running_text(cur, site_id, text):
+    cur.execute("UPDATE queue.sites SET running_text = %s WHERE id = %s", (text, site_id))
+
+
+class Catalog:
+    """The catalog writes of one site, as the supervisor's use cases see them."""
+
+    def __init__(self, cur, site_id):
+        self.cur, self.site_id = cur, site_id
+
+    def save_service(self, code, **values) -> bool:
+        return save_service_unless_prefix_taken(self.cur, self.site_id, code, **values)
+
+    def save_counter(self, number, name, services):
+        upsert_counter(self.cur, self.site_id, number, name, services)
+
+    def add_officer(self, username, role, password, full_name=""):
+        upsert_officer(self.cur, self.site_id, username, role, password, full_name)
+
+    def set_running_text(self, text):
+        set_running_text(self.cur, self.site_id, text)

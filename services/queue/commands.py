@@ -1,13 +1,11 @@
 """What callers may ask of the queue service, validated at its RPC boundary."""
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from shared.enums import Language, Outcome, Priority, Role
 from shared.errors import InvalidInput
-
-Priority = Literal["regular", "elderly", "disabled", "pregnant"]
-Outcome = Literal["passed", "failed", "incomplete"]
 ServiceCode = Annotated[
     str,
     BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
@@ -50,7 +48,16 @@ class IssueTicket(Command):
     service: ServiceCode
     priority: Priority = "regular"
     contact: Optional[Contact] = None
-    language: Literal["id", "en"] = "id"
+    language: Language = "id"
+
+
+class IssueForStep(Command):
+    """Another service (documents) issues a ticket on the citizen's behalf."""
+    service: ServiceCode
+    priority: Priority = "regular"
+    language: Language = "id"
+    queued_at: Optional[AwareDatetime] = None   # the citizen's original place in the queue
+    request_id: str = Field(min_length=1, max_length=200)  # the caller's key: a retry gets the same ticket
 
 
 class OpenCounter(Command):
@@ -68,7 +75,7 @@ class TransferTicket(Command):
 
 class Officer(Command):
     username: str
-    role: Literal["officer", "supervisor", "admin"]
+    role: Role
 
 
 def parse(model, data):
@@ -94,7 +101,6 @@ Prefix = Annotated[str, BeforeValidator(lambda v: v.strip().upper() if isinstanc
 ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, site time")]
 Username = Annotated[str, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
                      Field(pattern=r"^[a-z0-9_.-]{2,40}$")]
-Role = Literal["officer", "supervisor", "admin"]
 
 
 class ServiceSettings(Command):

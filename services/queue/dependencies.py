@@ -1,14 +1,18 @@
-"""The queue service's own resources: its metrics, and the unit of work that ties
-one transaction to what must follow its commit (display refresh, metrics)."""
-import contextlib
+"""The queue service's own resources: its store (the unit of work over the queue
+schema), the display projection in Redis, and its metrics. The store tells the
+projection and the metrics after each commit that raised events."""
 import logging
-from datetime import datetime, timezone
 
+from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram
 
 from shared import events
-from services.queue import display, handlers
-from services.queue import repository as repo
+from shared.config import settings_from
+from shared.redis_store import make_client
+from shared.unit_of_work import UnitOfWorkProvider
+from services.queue import display
+from services.queue.handlers import rules_from
+from services.queue.repository import QueueRepositories, journal_change
 
 log = logging.getLogger(__name__)
 
@@ -55,49 +59,62 @@ class QueueMetrics:
         elif isinstance(event, events.TicketCancelled):
             self.cancelled.labels(*labels).inc()
 
+    def after_commit(self, uow):
+        """Runs after the display projection's hook, which leaves the new state."""
+        for event in uow.events:
+            self.record(event)
+        state = getattr(uow, "display_state", None)
+        if state is not None:
+            self.set_queue_lengths(state)
+
     def set_queue_lengths(self, state):
         for service, waiting in state["waiting"].items():
             self.queue_length.labels(state["site"], service).set(waiting)
 
 
-def utcnow():
-    return datetime.now(timezone.utc)
+class QueueStore(UnitOfWorkProvider):
+    """The queue schema: units of work over its repositories, journaled, with the
+    display projection and the metrics told after every commit that raised events."""
+
+    def __init__(self):
+        super().__init__("queue", QueueRepositories, journal=journal_change,
+                         after_commit=("display", "metrics"), rules=rules_from)
 
 
-class UnitOfWork:
-    """One transaction on the queue schema for one site; after it commits, the
-    display projection and the metrics learn what changed."""
+class DisplayProjection(DependencyProvider):
+    """The display boards' state in Redis (one client per process). After a commit
+    it rebuilds the site's state from PostgreSQL; Redis being down does not undo
+    the commit: the reconcile timer (and the gateway, on a miss) rebuild it later."""
 
-    def __init__(self, db, redis_client, metrics, settings, clock=utcnow):
-        self.db = db
-        self.store = display.DisplayStore(redis_client, settings.REDIS_NAMESPACE)
-        self.metrics = metrics
-        self.rules = handlers.QueueRules(settings.PRIORITY_HEAD_START_S, settings.MAX_RECALLS)
-        self.clock = clock
+    def setup(self):
+        self.client = make_client(self.container.config["REDIS_URL"])
+        self.namespace = settings_from(self.container.config).REDIS_NAMESPACE
 
-    @contextlib.contextmanager
-    def __call__(self, site_code, actor="system"):
-        with self.db.transaction() as cur:
-            ctx = handlers.Context(site=repo.site_by_code(cur, site_code), now=self.clock(),
-                                   rules=self.rules, actor=actor)
-            yield cur, ctx
-        if ctx.events:
-            for event in ctx.events:
-                self.metrics.record(event)
-            self.refresh_display(site_code)
+    def stop(self):
+        self.client.close()
 
-    def refresh_display(self, site_code):
-        """Rebuild the site's display state from PostgreSQL and store it. Redis
-        being down does not undo a committed change: the periodic reconcile
-        (and the gateway, on a miss) rebuilds it later."""
+    def get_dependency(self, worker_ctx):
+        return Projection(display.DisplayStore(self.client, self.namespace))
+
+
+class Projection:
+    def __init__(self, store):
+        self.store = store
+
+    def after_commit(self, uow):
+        uow.display_state = self.refresh(uow.factory, uow.site_code)
+
+    def refresh(self, uow_factory, site_code):
+        """Rebuild and store ``site_code``'s state; the state, or None if it could not
+        be stored (logged; repaired by the reconcile timer)."""
         try:
-            with self.db.transaction() as cur:
-                ctx = handlers.Context(site=repo.site_by_code(cur, site_code), now=self.clock(),
-                                       rules=self.rules, actor="system")
-                state = display.build_state(cur, ctx)
+            with uow_factory.read(site_code) as uow:
+                state = display.build_state(uow)
             self.store.save(state)
-            self.metrics.set_queue_lengths(state)
-            return state
         except Exception as exc:  # noqa: BLE001 - logged, retried by reconcile
             log.warning("display refresh for %s failed: %s", site_code, type(exc).__name__)
             return None
+        return state
+
+    def load(self, site_code):
+        return self.store.load(site_code)

@@ -9,13 +9,14 @@ same state with the same version (and the same ETag). Boards and the gateway rea
 import json
 
 from shared.redis_store import display_channel, display_key
-from services.queue import repository as repo
+from services.queue.handlers import today
 
 RECENT_CALLS = 10
 
 
-def build_state(cur, ctx):
-    site = ctx.site
+def build_state(uow):
+    """The display state of the unit of work's site, from the record."""
+    cur, site = uow.cur, uow.site
     cur.execute("SELECT COALESCE(max(id), 0) AS version FROM queue.journal WHERE site_id = %s", (site["id"],))
     version = cur.fetchone()["version"]
     cur.execute(
@@ -32,11 +33,11 @@ def build_state(cur, ctx):
         (site["id"], RECENT_CALLS))
     recent = [{"call_id": r["id"], "kind": r["action"], "number": r["number"], "service": r["service_code"],
                "counter": r["counter"], "called_at": iso(r["at"])} for r in cur.fetchall()]
-    services = repo.service_rows(cur, site["id"], only_active=True)
-    counts = repo.waiting_counts(cur, site["id"], ctx.today)
+    services = uow.services.rows(only_active=True)
+    counts = uow.tickets.waiting_counts(today(uow))
     return {
         "site": site["code"], "site_name": site["name"], "timezone": site["timezone"],
-        "day": ctx.today.isoformat(), "version": version, "running_text": site["running_text"],
+        "day": today(uow).isoformat(), "version": version, "running_text": site["running_text"],
         "counters": counters, "recent": recent,
         "waiting": {s["code"]: counts.get(s["code"], 0) for s in services},
         "services": [{"code": s["code"], "prefix": s["prefix"], "name": s["name"], "name_en": s["name_en"]}

@@ -11,15 +11,16 @@ from math import ceil
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from shared.errors import Conflict
+from shared import events
+from shared.changes import Change
+from shared.enums import OUTCOMES, PRIORITIES, TICKET_STATUSES
+from shared.errors import Conflict, Forbidden, InvalidInput
 
-PRIORITIES = ("regular", "elderly", "disabled", "pregnant")
 PRIORITY_CLASSES = frozenset({"elderly", "disabled", "pregnant"})
-STATUSES = ("waiting", "called", "serving", "done", "no_show", "cancelled", "transferred")
+STATUSES = TICKET_STATUSES
 ACTIVE_AT_COUNTER = frozenset({"called", "serving"})
 FINAL = frozenset({"done", "no_show", "cancelled", "transferred"})
 SITE_TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
-OUTCOMES = ("passed", "failed", "incomplete")
 
 DAY_NAMES_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 DAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -80,6 +81,14 @@ class ServiceRules:
         return None
 
 
+def rules_of(service: dict) -> ServiceRules:
+    """A service's rules from its catalog record."""
+    return ServiceRules(
+        code=service["code"], prefix=service["prefix"], name=service["name"], name_en=service["name_en"],
+        daily_quota=service["daily_quota"], opens_at=service["opens_at"], closes_at=service["closes_at"],
+        open_days=tuple(service["open_days"]), active=service["active"])
+
+
 # --- calling order -----------------------------------------------------------
 
 def call_order_key(priority: str, queued_at: datetime, head_start_s: int):
@@ -131,6 +140,9 @@ ALLOWED_FROM = {
 
 @dataclass
 class Ticket:
+    """A citizen's numbered place in one service's queue. Every change it goes
+    through is recorded in ``changes`` (journal line and event) for the unit of
+    work to persist with it."""
     id: object
     number: str
     service_code: str
@@ -144,7 +156,36 @@ class Ticket:
     counter: Optional[int] = None
     recall_count: int = 0
     outcome: Optional[str] = None
-    changes: list = field(default_factory=list, repr=False)
+    transferred_to: Optional[object] = None
+    transferred_from: Optional[object] = None
+    changes: list = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def issue(cls, id, number, service_code, priority, now, has_contact=False, language="id", issued_by=None,
+              queued_at=None):
+        """A new waiting ticket. ``issued_by`` names the service that issued it on the
+        citizen's behalf (a step of a documents journey), if not the kiosk; such a
+        ticket keeps the citizen's original ``queued_at``, so advancing to the next
+        step costs them no place."""
+        ticket = cls(id=id, number=number, service_code=service_code, priority=priority, status="waiting",
+                     issued_at=now, queued_at=queued_at or now)
+        journal = {"number": number, "service": service_code, "priority": priority}
+        if issued_by:
+            journal["issued_by"] = issued_by
+        ticket._record("issue", events.TicketIssued, journal, issued_at=now, has_contact=has_contact,
+                       language=language)
+        return ticket
+
+    def _record(self, action, event_class, journal_data=None, counter=None, **fields):
+        """One change: the journal line (at ``counter``) and the event, which names the
+        counter too when it has such a field."""
+        if counter is not None and "counter" in event_class.model_fields:
+            fields["counter"] = counter
+        self.changes.append(Change(
+            action, event_class,
+            {"ticket_id": self.id, "number": self.number, "service": self.service_code,
+             "priority": self.priority, **fields},
+            journal_data or {}, ticket_id=self.id, counter=counter))
 
     def _require(self, action):
         if self.status not in ALLOWED_FROM[action]:
@@ -153,38 +194,62 @@ class Ticket:
     def call(self, counter: int, now: datetime):
         self._require("call")
         self.status, self.counter, self.called_at = "called", counter, now
+        self._record("call", events.TicketCalled, counter=counter, wait_s=self.wait_s)
 
     def recall(self, now: datetime, max_recalls: int) -> str:
         """Announce again; after ``max_recalls`` recalls the citizen is a no-show.
         Returns what happened: "recall" or "no_show"."""
         self._require("recall")
         if self.recall_count >= max_recalls:
-            self.mark_no_show(now)
+            self._no_show(now, "recalls", {"reason": "recalls", "recalls": self.recall_count})
             return "no_show"
         self.recall_count += 1
+        self._record("recall", events.TicketRecalled, {"recall_count": self.recall_count}, counter=self.counter,
+                     recall_count=self.recall_count)
         return "recall"
 
     def start(self, now: datetime):
         self._require("start")
         self.status, self.started_at = "serving", now
+        self._record("start", events.TicketStarted, counter=self.counter)
 
     def mark_no_show(self, now: datetime):
         self._require("no_show")
-        self.status, self.finished_at = "no_show", now
+        self._no_show(now, "officer", {"reason": "officer"})
 
-    def complete(self, now: datetime, outcome: Optional[str] = None):
+    def _no_show(self, now, reason, journal_data):
+        self.status, self.finished_at = "no_show", now
+        self._record("no_show", events.TicketNoShow, journal_data, counter=self.counter, reason=reason)
+
+    def complete(self, now: datetime, outcome: Optional[str] = None, note: Optional[str] = None):
         self._require("complete")
         if self.started_at is None:  # served without pressing "start"
             self.started_at = self.called_at
         self.status, self.finished_at, self.outcome = "done", now, outcome
+        self._record("complete", events.TicketCompleted, {"outcome": outcome, "note": note}, counter=self.counter,
+                     service_time_s=self.service_time_s or 0.0, outcome=outcome)
 
-    def transfer_out(self, now: datetime):
+    def transfer_to(self, service_code: str, now: datetime, new_id) -> "Ticket":
+        """The citizen joins ``service_code``'s queue with the number they hold, in the
+        place their original queue time gives them. Returns the new waiting ticket."""
         self._require("transfer")
-        self.status, self.finished_at = "transferred", now
+        if service_code == self.service_code:
+            raise InvalidInput("Tiket sudah berada di layanan ini.", "The ticket is already in this service.",
+                               {"service": "same as the ticket's service"})
+        self.status, self.finished_at, self.transferred_to = "transferred", now, new_id
+        moved = Ticket(id=new_id, number=self.number, service_code=service_code, priority=self.priority,
+                       status="waiting", issued_at=self.issued_at, queued_at=self.queued_at,
+                       transferred_from=self.id)
+        self._record("transfer", events.TicketTransferred,
+                     {"to_service": service_code, "new_ticket_id": str(new_id)}, counter=self.counter,
+                     to_service=service_code, new_ticket_id=new_id)
+        return moved
 
-    def cancel(self, now: datetime):
+    def cancel(self, now: datetime, reason: Optional[str] = None):
         self._require("cancel")
+        at_counter = self.counter if self.status in ACTIVE_AT_COUNTER else None
         self.status, self.finished_at = "cancelled", now
+        self._record("cancel", events.TicketCancelled, {"reason": reason} if reason else {}, counter=at_counter)
 
     @property
     def wait_s(self) -> Optional[float]:
@@ -195,6 +260,84 @@ class Ticket:
         if self.finished_at and self.started_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+# --- counters ------------------------------------------------------------------------
+
+@dataclass
+class Counter:
+    """A numbered counter (loket): which services it may serve, which it is open for,
+    by whom, and the ticket it is calling or serving."""
+    number: int
+    name: str
+    services: list
+    open_services: list = field(default_factory=list)
+    opened_by: Optional[str] = None
+    opened_at: Optional[datetime] = None
+    current_ticket_id: Optional[object] = None
+    changes: list = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_by is not None
+
+    def open(self, officer: str, services, now: datetime):
+        if self.opened_by and self.opened_by != officer:
+            raise Forbidden(f"Loket {self.number} sedang dibuka oleh petugas lain.",
+                            f"Counter {self.number} is open by another officer.",
+                            {"counter": "open by another officer"}, code="counter_taken")
+        services = list(dict.fromkeys(services))
+        for code in services:
+            if code not in self.services:
+                raise InvalidInput(f"Loket {self.number} tidak melayani {code}.",
+                                   f"Counter {self.number} does not serve {code}.",
+                                   {"services": f"counter {self.number} does not serve {code}"})
+        if self.opened_by != officer:
+            self.opened_at = now
+        self.open_services, self.opened_by = services, officer
+        self.changes.append(Change("open_counter", events.CounterOpened,
+                                   {"counter": self.number, "services": services, "officer": officer},
+                                   {"services": services}, counter=self.number))
+
+    def close(self, officer: str):
+        self.require_owner(officer)
+        if self.current_ticket_id:
+            raise Conflict(f"Loket {self.number} masih melayani tiket; selesaikan dulu.",
+                           f"Counter {self.number} still has a ticket; finish it first.", {"counter": "busy"},
+                           code="counter_busy")
+        self.open_services, self.opened_by, self.opened_at = [], None, None
+        self.changes.append(Change("close_counter", events.CounterClosed,
+                                   {"counter": self.number, "officer": officer}, counter=self.number))
+
+    def require_owner(self, officer: str):
+        """Only the officer who opened the counter acts at it."""
+        if self.opened_by is None:
+            raise Forbidden(f"Loket {self.number} belum dibuka.", f"Counter {self.number} is not open.",
+                            {"counter": "not open"}, code="counter_closed")
+        if self.opened_by != officer:
+            raise Forbidden(f"Loket {self.number} dibuka oleh petugas lain.",
+                            f"Counter {self.number} is open by another officer.",
+                            {"counter": "open by another officer"}, code="not_your_counter")
+
+    def require_free(self):
+        if self.current_ticket_id:
+            raise Conflict(
+                f"Loket {self.number} masih memanggil/melayani tiket; selesaikan, tandai tidak hadir, atau alihkan.",
+                f"Counter {self.number} still has a ticket; complete, no-show or transfer it first.",
+                {"counter": "busy"}, code="counter_busy")
+
+    def require_current(self):
+        if self.current_ticket_id is None:
+            raise Conflict(f"Loket {self.number} tidak sedang memanggil tiket.",
+                           f"Counter {self.number} has no current ticket.", {"counter": "no current ticket"},
+                           code="no_current_ticket")
+        return self.current_ticket_id
+
+    def take(self, ticket: "Ticket"):
+        self.current_ticket_id = ticket.id
+
+    def release(self):
+        self.current_ticket_id = None
 
 
 # --- estimated wait ------------------------------------------------------------

@@ -1,26 +1,23 @@
-"""The queue's use cases as plain functions of a cursor (inside one transaction),
-a context and a command. Each state change is journaled and its event queued in
-the outbox in that same transaction: either all of it happens or none of it."""
+"""The queue's use cases: plain functions of a unit of work and a command.
+
+A use case loads aggregates from the unit of work's repositories, lets the domain
+change them (each change records its journal line and event), and saves them.
+The unit of work journals and queues the events in the same transaction: either
+all of it happens or none of it. No SQL and no framework here.
+"""
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from shared import events
-from shared.errors import Conflict, Forbidden, InvalidInput, Unauthorized
-from shared.outbox import add_event
-from services.queue import repository as repo
-from services.queue.commands import CompleteTicket, IssueTicket, OpenCounter, TransferTicket
-from services.queue.domain import (
-    ACTIVE_AT_COUNTER, Ticket, estimate_wait_s, format_number, local_date, mean_service_time,
-)
+from shared.changes import Change
+from shared.errors import Conflict, InvalidInput, Unauthorized
+from services.queue.commands import CompleteTicket, IssueForStep, IssueTicket, OpenCounter, TransferTicket
+from services.queue.domain import ACTIVE_AT_COUNTER, Ticket, format_number, local_date, rules_of
+from services.queue.passwords import password_hasher
 
-SCHEMA = "queue"
-password_hasher = PasswordHasher()
 # Verified against when the username is unknown, so both cases take as long.
 _UNKNOWN_USER_HASH = password_hasher.hash("unknown-user")
 
@@ -31,97 +28,13 @@ class QueueRules:
     max_recalls: int = 3
 
 
-@dataclass
-class Context:
-    site: dict
-    now: datetime
-    rules: QueueRules
-    actor: str
-    events: list = field(default_factory=list)
-
-    @property
-    def site_id(self):
-        return self.site["id"]
-
-    @property
-    def today(self):
-        return local_date(self.now, self.site["timezone"])
-
-    def emit(self, cur, event_class, **fields):
-        event = event_class(site=self.site["code"], occurred_at=self.now, **fields)
-        add_event(cur, SCHEMA, event)
-        self.events.append(event)
-        return event
+def rules_from(config) -> QueueRules:
+    return QueueRules(int(config.get("PRIORITY_HEAD_START_S", 900)), int(config.get("MAX_RECALLS", 3)))
 
 
-def ticket_fields(ticket: Ticket):
-    return dict(ticket_id=ticket.id, number=ticket.number, service=ticket.service_code,
-                priority=ticket.priority)
-
-
-# --- views -----------------------------------------------------------------------
-
-def ticket_view(cur, ctx: Context, ticket_id):
-    return view_of(cur, ctx, repo.ticket_row(cur, ctx.site_id, ticket_id))
-
-
-def view_of(cur, ctx: Context, row):
-    service = repo.service_row(cur, ctx.site_id, row["service_code"])
-    position = estimated = None
-    if row["status"] == "waiting":
-        ahead = repo.count_ahead(cur, row, ctx.rules.priority_head_start_s)
-        position = ahead + 1
-        estimated = estimate_wait_s(
-            ahead, mean_service_time(repo.recent_service_times(cur, ctx.site_id, service["code"]),
-                                     service["default_service_s"]),
-            repo.open_counter_counts(cur, ctx.site_id).get(service["code"], 0))
-    return {
-        "id": str(row["id"]), "number": row["number"], "service": row["service_code"],
-        "service_name": service["name"], "service_name_en": service["name_en"],
-        "priority": row["priority"], "status": row["status"], "position": position,
-        "estimated_wait_s": estimated, "counter": row["counter"], "recall_count": row["recall_count"],
-        "issued_at": iso(row["issued_at"]), "called_at": iso(row["called_at"]),
-        "started_at": iso(row["started_at"]), "finished_at": iso(row["finished_at"]),
-        "outcome": row["outcome"], "language": row["language"],
-        "transferred_to": str(row["transferred_to"]) if row["transferred_to"] else None,
-        "transferred_from": str(row["transferred_from"]) if row["transferred_from"] else None,
-    }
-
-
-def iso(value):
-    return value.isoformat() if value else None
-
-
-def list_services(cur, ctx: Context):
-    counts = repo.waiting_counts(cur, ctx.site_id, ctx.today)
-    counters = repo.open_counter_counts(cur, ctx.site_id)
-    issued = issued_today(cur, ctx)
-    result = []
-    for row in repo.service_rows(cur, ctx.site_id, only_active=True):
-        rules = repo.rules_of(row)
-        reason = rules.closed_reason(ctx.now, ctx.site["timezone"]) or rules.quota_reached(
-            issued.get(row["code"], 0))
-        waiting = counts.get(row["code"], 0)
-        result.append({
-            "code": row["code"], "prefix": row["prefix"], "name": row["name"], "name_en": row["name_en"],
-            "open": reason is None, "waiting": waiting,
-            "estimated_wait_s": estimate_wait_s(
-                waiting, mean_service_time(repo.recent_service_times(cur, ctx.site_id, row["code"]),
-                                           row["default_service_s"]),
-                counters.get(row["code"], 0)),
-            "open_counters": counters.get(row["code"], 0),
-            "target_wait_s": row["target_wait_s"],
-            "daily_quota": row["daily_quota"],
-            "closed_reason": None if reason is None else {"id": reason.message_id, "en": reason.message_en,
-                                                         "code": reason.error_code},
-        })
-    return result
-
-
-def issued_today(cur, ctx):
-    cur.execute("SELECT service_code, last_seq FROM queue.daily_numbers WHERE site_id = %s AND local_date = %s",
-                (ctx.site_id, ctx.today))
-    return {row["service_code"]: row["last_seq"] for row in cur.fetchall()}
+def today(uow):
+    """The site's own calendar day."""
+    return local_date(uow.now, uow.site["timezone"])
 
 
 def unknown_service(code, field_name="service"):
@@ -131,13 +44,13 @@ def unknown_service(code, field_name="service"):
 
 # --- kiosk -------------------------------------------------------------------------
 
-def issue_ticket(cur, ctx: Context, cmd: IssueTicket, idempotency_key=None):
+def issue_ticket(uow, cmd: IssueTicket, idempotency_key=None):
     """A new numbered ticket, or the one already issued for ``idempotency_key``.
     Returns (ticket id, created)."""
     request_hash = hashlib.sha256(json.dumps(cmd.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     if idempotency_key:
-        repo.lock_idempotency_key(cur, ctx.site_id, idempotency_key)
-        previous = repo.idempotency_record(cur, ctx.site_id, idempotency_key)
+        uow.idempotency_keys.lock(idempotency_key)
+        previous = uow.idempotency_keys.find(idempotency_key)
         if previous is not None:
             if previous["request_hash"] != request_hash:
                 raise Conflict(
@@ -146,65 +59,80 @@ def issue_ticket(cur, ctx: Context, cmd: IssueTicket, idempotency_key=None):
                     {"Idempotency-Key": "reused with a different body"}, code="idempotency_key_reused")
             return previous["ticket_id"], False
 
-    service = repo.service_row(cur, ctx.site_id, cmd.service)
-    if service is None:
-        raise unknown_service(cmd.service)
-    rules = repo.rules_of(service)
-    closed = rules.closed_reason(ctx.now, ctx.site["timezone"])
-    if closed:
-        raise closed
-    day = ctx.today
-    seq = repo.take_next_seq(cur, ctx.site_id, service["code"], day)
-    over_quota = rules.quota_reached(seq - 1)
-    if over_quota:
-        raise over_quota  # the transaction rolls back, giving the number back
-    ticket = Ticket(id=uuid.uuid4(), number=format_number(service["prefix"], seq),
-                    service_code=service["code"], priority=cmd.priority, status="waiting",
-                    issued_at=ctx.now, queued_at=ctx.now)
     contact = cmd.contact.model_dump(exclude_none=True) if cmd.contact else {}
-    repo.insert_ticket(cur, ctx.site_id, ticket, day, seq, cmd.language, contact)
+    ticket = _new_ticket(uow, cmd.service, cmd.priority, contact, cmd.language)
     if idempotency_key:
-        repo.save_idempotency_key(cur, ctx.site_id, idempotency_key, request_hash, ticket.id)
-    repo.journal(cur, ctx.site_id, ctx.now, ctx.actor, "issue", ticket.id,
-                 data={"number": ticket.number, "service": ticket.service_code, "priority": ticket.priority})
-    ctx.emit(cur, events.TicketIssued, **ticket_fields(ticket), issued_at=ctx.now,
-             has_contact=bool(contact), language=cmd.language)
+        uow.idempotency_keys.add(idempotency_key, request_hash, ticket.id)
     return ticket.id, True
 
 
-def cancel_ticket(cur, ctx: Context, ticket_id):
-    row = repo.ticket_row(cur, ctx.site_id, ticket_id, lock=True)
-    ticket = repo.ticket_of(row)
-    counter = ticket.counter if ticket.status in ACTIVE_AT_COUNTER else None
+def _new_ticket(uow, service_code, priority, contact, language, issued_by=None, check_hours=True, queued_at=None):
+    service = uow.services.row(service_code)
+    if service is None:
+        raise unknown_service(service_code)
+    rules = rules_of(service)
+    if check_hours:
+        closed = rules.closed_reason(uow.now, uow.site["timezone"])
+        if closed:
+            raise closed
+    day = today(uow)
+    seq = uow.numbers.take_next(service["code"], day)
+    if check_hours:
+        over_quota = rules.quota_reached(seq - 1)
+        if over_quota:
+            raise over_quota  # the transaction rolls back, giving the number back
+    ticket = Ticket.issue(uuid.uuid4(), format_number(service["prefix"], seq), service["code"], priority, uow.now,
+                          has_contact=bool(contact), language=language, issued_by=issued_by, queued_at=queued_at)
+    return uow.tickets.add(ticket, day, seq, language, contact)
+
+
+def issue_for_step(uow, cmd: IssueForStep):
+    """A ticket issued by another service on the citizen's behalf (the next step of
+    a documents journey): the given service and priority, queued at the citizen's
+    original time so advancing costs them no place. Idempotent on ``request_id``."""
+    uow.idempotency_keys.lock(cmd.request_id)
+    previous = uow.idempotency_keys.find(cmd.request_id)
+    if previous is not None:
+        return previous["ticket_id"], False
+    # A step of a journey already under way is not refused for hours or quota: the
+    # citizen is in the hall and was admitted at their first ticket.
+    ticket = _new_ticket(uow, cmd.service, cmd.priority, {}, cmd.language, issued_by=uow.actor, check_hours=False,
+                         queued_at=cmd.queued_at)
+    uow.idempotency_keys.add(cmd.request_id, "step", ticket.id)
+    return ticket.id, True
+
+
+def cancel_ticket(uow, ticket_id):
+    ticket = uow.tickets.get(ticket_id, lock=True)
+    counter = uow.counters.get(ticket.counter, lock=True) if ticket.status in ACTIVE_AT_COUNTER else None
+    ticket.cancel(uow.now)
+    uow.tickets.save(ticket)
     if counter is not None:
-        repo.counter_row(cur, ctx.site_id, counter, lock=True)
-    ticket.cancel(ctx.now)
-    repo.save_ticket(cur, ticket)
-    if counter is not None:
-        repo.set_counter_ticket(cur, ctx.site_id, counter, None)
-    repo.journal(cur, ctx.site_id, ctx.now, ctx.actor, "cancel", ticket.id, counter)
-    ctx.emit(cur, events.TicketCancelled, **ticket_fields(ticket))
+        counter.release()
+        uow.counters.save(counter)
     return ticket.id
 
 
-def close_previous_days(cur, ctx: Context):
+def close_previous_days(uow):
     """Tickets still waiting from an earlier local day are cancelled by the system:
     the hall closed, and they must not be called or counted today."""
-    cur.execute(
-        """SELECT id FROM queue.tickets WHERE site_id = %s AND status = 'waiting' AND local_date < %s
-           ORDER BY queued_at FOR UPDATE SKIP LOCKED""", (ctx.site_id, ctx.today))
-    for row in cur.fetchall():
-        ticket = repo.ticket_of(repo.ticket_row(cur, ctx.site_id, row["id"]))
-        ticket.cancel(ctx.now)
-        repo.save_ticket(cur, ticket)
-        repo.journal(cur, ctx.site_id, ctx.now, "system", "cancel", ticket.id, data={"reason": "day_closed"})
-        ctx.emit(cur, events.TicketCancelled, **ticket_fields(ticket))
+    for ticket in uow.tickets.left_waiting_before(today(uow)):
+        ticket.cancel(uow.now, reason="day_closed")
+        uow.tickets.save(ticket)
+
+
+def ticket_contact(uow, ticket_id):
+    """The holder's contact, for a service that must reach them (notify). The read
+    is journaled with the asking service as actor."""
+    contact = uow.tickets.contact(ticket_id)
+    uow.record(Change("read_contact", ticket_id=ticket_id))
+    return contact
 
 
 # --- officers ----------------------------------------------------------------------------
 
-def authenticate(cur, ctx: Context, username, password):
-    officer = repo.officer_by_username(cur, ctx.site_id, (username or "").strip().lower())
+def authenticate(uow, username, password):
+    officer = uow.officers.by_username((username or "").strip().lower())
     try:
         password_hasher.verify(officer["password_hash"] if officer else _UNKNOWN_USER_HASH, password or "")
         ok = officer is not None and officer["active"]
@@ -218,172 +146,85 @@ def authenticate(cur, ctx: Context, username, password):
 
 # --- counters -----------------------------------------------------------------------------
 
-def open_counter(cur, ctx: Context, number, cmd: OpenCounter, officer):
-    counter = repo.counter_row(cur, ctx.site_id, number, lock=True)
-    if counter["opened_by"] and counter["opened_by"] != officer:
-        raise Forbidden(f"Loket {number} sedang dibuka oleh petugas lain.",
-                        f"Counter {number} is open by another officer.", {"counter": "open by another officer"},
-                        code="counter_taken")
-    services = list(dict.fromkeys(cmd.services))
-    for code in services:
-        if repo.service_row(cur, ctx.site_id, code) is None:
+def open_counter(uow, number, cmd: OpenCounter, officer):
+    counter = uow.counters.get(number, lock=True)
+    for code in cmd.services:
+        if uow.services.row(code) is None:
             raise unknown_service(code, "services")
-        if code not in counter["services"]:
-            raise InvalidInput(f"Loket {number} tidak melayani {code}.", f"Counter {number} does not serve {code}.",
-                               {"services": f"counter {number} does not serve {code}"})
-    repo.set_counter_open(cur, ctx.site_id, number, services, officer, ctx.now)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "open_counter", counter=number, data={"services": services})
-    ctx.emit(cur, events.CounterOpened, counter=number, services=services, officer=officer)
+    counter.open(officer, cmd.services, uow.now)
+    uow.counters.save(counter)
 
 
-def close_counter(cur, ctx: Context, number, officer):
-    counter = own_counter(cur, ctx, number, officer)
-    if counter["current_ticket_id"]:
-        raise Conflict(f"Loket {number} masih melayani tiket; selesaikan dulu.",
-                       f"Counter {number} still has a ticket; finish it first.", {"counter": "busy"},
-                       code="counter_busy")
-    repo.set_counter_closed(cur, ctx.site_id, number)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "close_counter", counter=number)
-    ctx.emit(cur, events.CounterClosed, counter=number, officer=officer)
+def close_counter(uow, number, officer):
+    counter = uow.counters.get(number, lock=True)
+    counter.close(officer)
+    uow.counters.save(counter)
 
 
-def own_counter(cur, ctx, number, officer):
-    """The counter, locked, if ``officer`` has it open (403 otherwise)."""
-    counter = repo.counter_row(cur, ctx.site_id, number, lock=True)
-    if counter["opened_by"] is None:
-        raise Forbidden(f"Loket {number} belum dibuka.", f"Counter {number} is not open.",
-                        {"counter": "not open"}, code="counter_closed")
-    if counter["opened_by"] != officer:
-        raise Forbidden(f"Loket {number} dibuka oleh petugas lain.", f"Counter {number} is open by another officer.",
-                        {"counter": "open by another officer"}, code="not_your_counter")
-    return counter
+def _at_counter(uow, number, officer):
+    """The officer's counter and its current ticket, both locked."""
+    counter = uow.counters.get(number, lock=True)
+    counter.require_owner(officer)
+    return counter, uow.tickets.get(counter.require_current(), lock=True)
 
 
-def current_ticket(cur, ctx, counter):
-    if counter["current_ticket_id"] is None:
-        raise Conflict(f"Loket {counter['number']} tidak sedang memanggil tiket.",
-                       f"Counter {counter['number']} has no current ticket.", {"counter": "no current ticket"},
-                       code="no_current_ticket")
-    return repo.ticket_of(repo.ticket_row(cur, ctx.site_id, counter["current_ticket_id"], lock=True))
-
-
-def call_next(cur, ctx: Context, number, officer):
-    counter = own_counter(cur, ctx, number, officer)
-    if counter["current_ticket_id"]:
-        raise Conflict(f"Loket {number} masih memanggil/melayani tiket; selesaikan, tandai tidak hadir, atau alihkan.",
-                       f"Counter {number} still has a ticket; complete, no-show or transfer it first.",
-                       {"counter": "busy"}, code="counter_busy")
-    ticket_id = repo.claim_next_waiting(cur, ctx.site_id, counter["open_services"], ctx.today,
-                                        ctx.rules.priority_head_start_s)
-    if ticket_id is None:
+def call_next(uow, number, officer):
+    counter = uow.counters.get(number, lock=True)
+    counter.require_owner(officer)
+    counter.require_free()
+    ticket = uow.tickets.claim_next(counter.open_services, today(uow), uow.rules.priority_head_start_s)
+    if ticket is None:
         return None
-    ticket = repo.ticket_of(repo.ticket_row(cur, ctx.site_id, ticket_id))
-    ticket.call(number, ctx.now)
-    repo.save_ticket(cur, ticket)
-    repo.set_counter_ticket(cur, ctx.site_id, number, ticket.id)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "call", ticket.id, number)
-    ctx.emit(cur, events.TicketCalled, **ticket_fields(ticket), counter=number, wait_s=ticket.wait_s)
+    ticket.call(number, uow.now)
+    counter.take(ticket)
+    uow.tickets.save(ticket)
+    uow.counters.save(counter)
     return ticket.id
 
 
-def recall(cur, ctx: Context, number, officer):
-    counter = own_counter(cur, ctx, number, officer)
-    ticket = current_ticket(cur, ctx, counter)
-    happened = ticket.recall(ctx.now, ctx.rules.max_recalls)
-    repo.save_ticket(cur, ticket)
-    if happened == "no_show":
-        repo.set_counter_ticket(cur, ctx.site_id, number, None)
-        repo.journal(cur, ctx.site_id, ctx.now, officer, "no_show", ticket.id, number,
-                     data={"reason": "recalls", "recalls": ticket.recall_count})
-        ctx.emit(cur, events.TicketNoShow, **ticket_fields(ticket), counter=number, reason="recalls")
-    else:
-        repo.journal(cur, ctx.site_id, ctx.now, officer, "recall", ticket.id, number,
-                     data={"recall_count": ticket.recall_count})
-        ctx.emit(cur, events.TicketRecalled, **ticket_fields(ticket), counter=number,
-                 recall_count=ticket.recall_count)
-    return ticket.id
+def recall(uow, number, officer):
+    counter, ticket = _at_counter(uow, number, officer)
+    if ticket.recall(uow.now, uow.rules.max_recalls) == "no_show":
+        counter.release()
+    return _finish(uow, counter, ticket)
 
 
-def start(cur, ctx: Context, number, officer):
-    counter = own_counter(cur, ctx, number, officer)
-    ticket = current_ticket(cur, ctx, counter)
-    ticket.start(ctx.now)
-    repo.save_ticket(cur, ticket)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "start", ticket.id, number)
-    ctx.emit(cur, events.TicketStarted, **ticket_fields(ticket), counter=number)
-    return ticket.id
+def start(uow, number, officer):
+    counter, ticket = _at_counter(uow, number, officer)
+    ticket.start(uow.now)
+    return _finish(uow, counter, ticket)
 
 
-def no_show(cur, ctx: Context, number, officer):
-    counter = own_counter(cur, ctx, number, officer)
-    ticket = current_ticket(cur, ctx, counter)
-    ticket.mark_no_show(ctx.now)
-    repo.save_ticket(cur, ticket)
-    repo.set_counter_ticket(cur, ctx.site_id, number, None)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "no_show", ticket.id, number, data={"reason": "officer"})
-    ctx.emit(cur, events.TicketNoShow, **ticket_fields(ticket), counter=number, reason="officer")
-    return ticket.id
+def no_show(uow, number, officer):
+    counter, ticket = _at_counter(uow, number, officer)
+    ticket.mark_no_show(uow.now)
+    counter.release()
+    return _finish(uow, counter, ticket)
 
 
-def complete(cur, ctx: Context, number, officer, cmd: CompleteTicket):
-    counter = own_counter(cur, ctx, number, officer)
-    ticket = current_ticket(cur, ctx, counter)
-    ticket.complete(ctx.now, cmd.outcome)
-    repo.save_ticket(cur, ticket)
-    repo.set_counter_ticket(cur, ctx.site_id, number, None)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "complete", ticket.id, number,
-                 data={"outcome": cmd.outcome, "note": cmd.note})
-    ctx.emit(cur, events.TicketCompleted, **ticket_fields(ticket), counter=number,
-             service_time_s=ticket.service_time_s or 0.0, outcome=cmd.outcome)
-    return ticket.id
+def complete(uow, number, officer, cmd: CompleteTicket):
+    counter, ticket = _at_counter(uow, number, officer)
+    ticket.complete(uow.now, cmd.outcome, cmd.note)
+    counter.release()
+    return _finish(uow, counter, ticket)
 
 
-def transfer(cur, ctx: Context, number, officer, cmd: TransferTicket):
+def transfer(uow, number, officer, cmd: TransferTicket):
     """The citizen joins another service's queue with the number they hold, in the
     place their original issue time gives them."""
-    counter = own_counter(cur, ctx, number, officer)
-    ticket = current_ticket(cur, ctx, counter)
-    target = repo.service_row(cur, ctx.site_id, cmd.service)
+    counter, ticket = _at_counter(uow, number, officer)
+    target = uow.services.row(cmd.service)
     if target is None or not target["active"]:
         raise unknown_service(cmd.service)
-    if target["code"] == ticket.service_code:
-        raise InvalidInput("Tiket sudah berada di layanan ini.", "The ticket is already in this service.",
-                           {"service": "same as the ticket's service"})
-    original = repo.ticket_row(cur, ctx.site_id, ticket.id)
-    ticket.transfer_out(ctx.now)
-    moved = Ticket(id=uuid.uuid4(), number=ticket.number, service_code=target["code"], priority=ticket.priority,
-                   status="waiting", issued_at=ticket.issued_at, queued_at=ticket.queued_at)
-    repo.insert_ticket(cur, ctx.site_id, moved, ctx.today, original["seq"], original["language"],
-                       {"email": original["contact_email"], "phone": original["contact_phone"]},
-                       transferred_from=ticket.id)
-    repo.save_ticket(cur, ticket, transferred_to=moved.id)
-    repo.set_counter_ticket(cur, ctx.site_id, number, None)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "transfer", ticket.id, number,
-                 data={"to_service": target["code"], "new_ticket_id": str(moved.id)})
-    ctx.emit(cur, events.TicketTransferred, **ticket_fields(ticket), counter=number, to_service=target["code"],
-             new_ticket_id=moved.id)
+    origin = uow.tickets.origin(ticket.id)
+    moved = ticket.transfer_to(target["code"], uow.now, uuid.uuid4())
+    uow.tickets.add(moved, today(uow), origin["seq"], origin["language"], origin["contact"])
+    counter.release()
+    _finish(uow, counter, ticket)
     return moved.id
 
 
-# --- counter console ---------------------------------------------------------------------------
-
-def counter_view(cur, ctx: Context, row, with_queues=False):
-    view = {"counter": row["number"], "name": row["name"], "services": row["services"],
-            "open": row["opened_by"] is not None, "open_services": row["open_services"] or [],
-            "opened_by": row["opened_by"], "opened_at": iso(row["opened_at"]), "current": None}
-    if row["current_ticket_id"]:
-        called = repo.ticket_row(cur, ctx.site_id, row["current_ticket_id"])
-        current = view_of(cur, ctx, called)
-        current["waited_s"] = (called["called_at"] - called["queued_at"]).total_seconds()
-        current["served_s"] = ((ctx.now - called["started_at"]).total_seconds()
-                               if called["started_at"] else None)
-        view["current"] = current
-    if with_queues:
-        services = row["open_services"] or row["services"]
-        queues = {code: [] for code in services}
-        for t in repo.waiting_in_order(cur, ctx.site_id, services, ctx.today, ctx.rules.priority_head_start_s):
-            queues[t["service_code"]].append({
-                "id": str(t["id"]), "number": t["number"], "priority": t["priority"],
-                "waited_s": round((ctx.now - t["queued_at"]).total_seconds())})
-        view["queues"] = queues
-    return view
+def _finish(uow, counter, ticket):
+    uow.tickets.save(ticket)
+    uow.counters.save(counter)
+    return ticket.id

@@ -1,4 +1,4 @@
-"""Queue service entrypoints: translate RPC calls into handler calls, nothing more."""
+"""Queue service entrypoints: translate RPC calls into use cases, nothing more."""
 import logging
 
 from nameko.rpc import rpc as nameko_rpc
@@ -9,15 +9,13 @@ from shared.config import SettingsProvider
 from shared.errors import PtspError
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
-from shared.postgres import Database
-from shared.redis_store import Redis
-from services.queue import admin, display, handlers
+from services.queue import admin, display, handlers, views
 from services.queue import repository as repo
 from services.queue.commands import (
-    CompleteTicket, CounterSettings, IssueTicket, NewCounter, NewOfficer, NewService, OfficerSettings, OpenCounter,
-    RunningText, ServiceSettings, TransferTicket, parse,
+    CompleteTicket, CounterSettings, IssueForStep, IssueTicket, NewCounter, NewOfficer, NewService,
+    OfficerSettings, OpenCounter, RunningText, ServiceSettings, TransferTicket, parse,
 )
-from services.queue.dependencies import QueueMetrics, UnitOfWork
+from services.queue.dependencies import DisplayProjection, QueueMetrics, QueueStore
 
 log = logging.getLogger(__name__)
 
@@ -29,44 +27,41 @@ rpc = nameko_rpc(expected_exceptions=PtspError)
 class QueueService:
     name = "queue"
 
-    db = Database()
-    redis = Redis()
+    uow = QueueStore()
+    display = DisplayProjection()
     metrics = Metrics(QueueMetrics)
     settings = SettingsProvider()
     outbox_relay = OutboxRelay("queue")
-
-    @property
-    def uow(self):
-        return UnitOfWork(self.db, self.redis, self.metrics, self.settings)
 
     # --- anyone -------------------------------------------------------------
 
     @rpc
     def health(self):
-        return {"postgres": "ok" if self.db.ping() else "down"}
+        with self.uow.cursor() as cur:
+            return {"postgres": "ok" if repo.ping(cur) else "down"}
 
     @rpc
     def site_info(self, site):
-        with self.uow(site) as (_cur, ctx):
-            return {key: ctx.site[key] for key in ("code", "name", "timezone", "running_text")}
+        with self.uow.read(site) as uow:
+            return {key: uow.site[key] for key in ("code", "name", "timezone", "running_text")}
 
     @rpc
     def list_services(self, site):
-        with self.uow(site) as (cur, ctx):
-            return handlers.list_services(cur, ctx)
+        with self.uow.read(site) as uow:
+            return views.list_services(uow)
 
     @rpc
     def get_ticket(self, site, ticket_id):
-        with self.uow(site) as (cur, ctx):
-            return handlers.ticket_view(cur, ctx, ticket_id)
+        with self.uow.read(site) as uow:
+            return views.ticket_view(uow, ticket_id)
 
     @rpc
     def display_state(self, site):
         """The display state rebuilt from PostgreSQL (and stored in Redis)."""
-        state = self.uow.refresh_display(site)
+        state = self.display.refresh(self.uow, site)
         if state is None:  # Redis is down: still answer from the record
-            with self.uow(site) as (cur, ctx):
-                state = display.build_state(cur, ctx)
+            with self.uow.read(site) as uow:
+                state = display.build_state(uow)
         return state
 
     # --- kiosk and citizen ------------------------------------------------------
@@ -74,50 +69,68 @@ class QueueService:
     @rpc
     def issue_ticket(self, site, request, idempotency_key=None):
         command = parse(IssueTicket, request)
-        with self.uow(site, actor="kiosk") as (cur, ctx):
-            ticket_id, _created = handlers.issue_ticket(cur, ctx, command, idempotency_key)
+        with self.uow(site, actor="kiosk") as uow:
+            ticket_id, _created = handlers.issue_ticket(uow, command, idempotency_key)
         return self.get_ticket(site, ticket_id)
 
     @rpc
     def cancel_ticket(self, site, ticket_id):
-        with self.uow(site, actor="citizen") as (cur, ctx):
-            handlers.cancel_ticket(cur, ctx, ticket_id)
+        with self.uow(site, actor="citizen") as uow:
+            handlers.cancel_ticket(uow, ticket_id)
         return self.get_ticket(site, ticket_id)
+
+    # --- other services -------------------------------------------------------------
+
+    @rpc
+    def issue_for_step(self, site, request, actor):
+        """A ticket issued by another service (``actor``, e.g. "documents") on the
+        citizen's behalf; journaled with that service as actor."""
+        command = parse(IssueForStep, request)
+        with self.uow(site, actor=actor) as uow:
+            ticket_id, _created = handlers.issue_for_step(uow, command)
+        return self.get_ticket(site, ticket_id)
+
+    @rpc
+    def ticket_contact(self, site, ticket_id, actor):
+        """The holder's contact and language, for the notify service at send time.
+        Every read is journaled with the asking service as actor."""
+        with self.uow(site, actor=actor) as uow:
+            return handlers.ticket_contact(uow, ticket_id)
 
     # --- officers -------------------------------------------------------------
 
     @rpc
     def authenticate(self, site, username, password):
-        with self.uow(site) as (cur, ctx):
-            return handlers.authenticate(cur, ctx, username, password)
+        with self.uow.read(site) as uow:
+            return handlers.authenticate(uow, username, password)
 
     @rpc
     def list_counters(self, site):
-        with self.uow(site) as (cur, ctx):
-            return [handlers.counter_view(cur, ctx, row) for row in repo.counter_rows(cur, ctx.site_id)]
+        with self.uow.read(site) as uow:
+            return views.counters(uow)
 
     @rpc
     def counter_detail(self, site, counter):
-        with self.uow(site) as (cur, ctx):
-            return handlers.counter_view(cur, ctx, repo.counter_row(cur, ctx.site_id, counter), with_queues=True)
+        with self.uow.read(site) as uow:
+            return views.counter(uow, counter)
 
     @rpc
     def open_counter(self, site, counter, request, officer):
         command = parse(OpenCounter, request)
-        with self.uow(site, actor=officer) as (cur, ctx):
-            handlers.open_counter(cur, ctx, counter, command, officer)
+        with self.uow(site, actor=officer) as uow:
+            handlers.open_counter(uow, counter, command, officer)
         return self.counter_detail(site, counter)
 
     @rpc
     def close_counter(self, site, counter, officer):
-        with self.uow(site, actor=officer) as (cur, ctx):
-            handlers.close_counter(cur, ctx, counter, officer)
+        with self.uow(site, actor=officer) as uow:
+            handlers.close_counter(uow, counter, officer)
         return self.counter_detail(site, counter)
 
     @rpc
     def call_next(self, site, counter, officer):
-        with self.uow(site, actor=officer) as (cur, ctx):
-            ticket_id = handlers.call_next(cur, ctx, counter, officer)
+        with self.uow(site, actor=officer) as uow:
+            ticket_id = handlers.call_next(uow, counter, officer)
         return None if ticket_id is None else self.get_ticket(site, ticket_id)
 
     @rpc
@@ -141,60 +154,60 @@ class QueueService:
         return self._act(handlers.transfer, site, counter, officer, parse(TransferTicket, request))
 
     def _act(self, handler, site, counter, officer, *args):
-        with self.uow(site, actor=officer) as (cur, ctx):
-            ticket_id = handler(cur, ctx, counter, officer, *args)
+        with self.uow(site, actor=officer) as uow:
+            ticket_id = handler(uow, counter, officer, *args)
         return self.get_ticket(site, ticket_id)
 
     # --- the supervisor's catalog -------------------------------------------------
 
     @rpc
     def admin_services(self, site):
-        with self.uow(site) as (cur, ctx):
-            return admin.list_services(cur, ctx)
+        with self.uow.read(site) as uow:
+            return admin.list_services(uow)
 
     @rpc
     def create_service(self, site, request, actor):
-        return self._change_catalog(admin.create_service, site, parse(NewService, request), actor)
+        return self._change_catalog(admin.create_service, site, actor, parse(NewService, request))
 
     @rpc
     def update_service(self, site, code, request, actor):
-        return self._change_catalog(admin.update_service, site, code, parse(ServiceSettings, request), actor)
+        return self._change_catalog(admin.update_service, site, actor, code, parse(ServiceSettings, request))
 
     @rpc
     def admin_counters(self, site):
-        with self.uow(site) as (cur, ctx):
-            return [admin.counter_admin_view(row) for row in repo.counter_rows(cur, ctx.site_id)]
+        with self.uow.read(site) as uow:
+            return [admin.counter_admin_view(row) for row in uow.counters.rows()]
 
     @rpc
     def create_counter(self, site, request, actor):
-        return self._change_catalog(admin.create_counter, site, parse(NewCounter, request), actor)
+        return self._change_catalog(admin.create_counter, site, actor, parse(NewCounter, request))
 
     @rpc
     def update_counter(self, site, counter, request, actor):
-        return self._change_catalog(admin.update_counter, site, counter, parse(CounterSettings, request), actor)
+        return self._change_catalog(admin.update_counter, site, actor, counter, parse(CounterSettings, request))
 
     @rpc
     def admin_officers(self, site):
-        with self.uow(site) as (cur, ctx):
-            return admin.list_officers(cur, ctx)
+        with self.uow.read(site) as uow:
+            return admin.list_officers(uow)
 
     @rpc
     def create_officer(self, site, request, actor, actor_role):
-        return self._change_catalog(admin.create_officer, site, parse(NewOfficer, request), actor, actor_role)
+        return self._change_catalog(admin.create_officer, site, actor, parse(NewOfficer, request), actor_role)
 
     @rpc
     def update_officer(self, site, username, request, actor, actor_role):
-        return self._change_catalog(admin.update_officer, site, username, parse(OfficerSettings, request), actor,
+        return self._change_catalog(admin.update_officer, site, actor, username, parse(OfficerSettings, request),
                                     actor_role)
 
     @rpc
     def set_running_text(self, site, request, actor):
-        return self._change_catalog(admin.set_running_text, site, parse(RunningText, request), actor)
+        return self._change_catalog(admin.set_running_text, site, actor, parse(RunningText, request))
 
-    def _change_catalog(self, handler, site, *args):
-        with self.uow(site, actor="supervisor") as (cur, ctx):
-            result = handler(cur, ctx, *args)  # the handler journals the acting officer
-        self.uow.refresh_display(site)  # names, running text and the version shown on the boards
+    def _change_catalog(self, handler, site, actor, *args):
+        with self.uow(site, actor=actor) as uow:
+            result = handler(uow, *args)
+        self.display.refresh(self.uow, site)  # names, running text and the version shown on the boards
         return result
 
     # --- housekeeping -----------------------------------------------------------
@@ -204,25 +217,21 @@ class QueueService:
         """Close yesterday's leftovers, put back a display state Redis lost (flush,
         restart) or missed (a process died between commit and refresh), and roll
         the boards over at local midnight."""
-        with self.db.transaction() as cur:
-            cur.execute(
-                """SELECT s.code, COALESCE((SELECT j.id FROM queue.journal j WHERE j.site_id = s.id
-                                            ORDER BY j.id DESC LIMIT 1), 0) AS version
-                   FROM queue.sites s""")
-            sites = cur.fetchall()
-            cur.execute("SELECT count(*) AS n FROM queue.outbox WHERE published_at IS NULL")
-            self.metrics.outbox_pending.set(cur.fetchone()["n"])
-        store = display.DisplayStore(self.redis, self.settings.REDIS_NAMESPACE)
+        with self.uow.cursor() as cur:
+            sites = repo.all_sites(cur)
+            self.metrics.outbox_pending.set(repo.outbox_pending(cur))
         for site in sites:
-            with self.uow(site["code"], actor="system") as (cur, ctx):
-                handlers.close_previous_days(cur, ctx)
-                today = ctx.today.isoformat()
-            if ctx.events:
+            with self.uow(site["code"], actor="system") as uow:
+                handlers.close_previous_days(uow)
+                day = handlers.today(uow).isoformat()
+            if uow.events:
                 continue  # the unit of work has just refreshed the boards
             try:
-                current = store.load(site["code"])
+                current = self.display.load(site["code"])
             except Exception as exc:  # noqa: BLE001
                 log.warning("display reconcile: redis unavailable: %s", type(exc).__name__)
                 return
-            if current is None or current["version"] != site["version"] or current["day"] != today:
-                self.uow.refresh_display(site["code"])
+            if current is None or current["version"] != site["version"] or current["day"] != day:
+                state = self.display.refresh(self.uow, site["code"])
+                if state is not None:
+                    self.metrics.set_queue_lengths(state)

@@ -8,7 +8,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.errors import Conflict, Forbidden
-from services.queue import handlers
+from services.queue import handlers, views
 from services.queue.commands import CompleteTicket, IssueTicket, OpenCounter, TransferTicket
 from services.queue.domain import order_for_calling
 from services.queue.service import QueueService
@@ -65,18 +65,18 @@ def test_calling_order_in_postgresql_matches_the_domain_rule(site, unit_of_work)
                 (42, "regular", "SIM"), (55, "disabled", "SIM")]
     issued = []
     for minute, priority, service in arrivals:
-        with unit_of_work(clock=lambda m=minute: at(m))(site, "kiosk") as (cur, ctx):
-            ticket_id, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service=service, priority=priority))
+        with unit_of_work(clock=lambda m=minute: at(m))(site, "kiosk") as unit:
+            ticket_id, _ = handlers.issue_ticket(unit, IssueTicket(service=service, priority=priority))
         issued.append(SimpleNamespace(id=ticket_id, priority=priority, queued_at=at(minute)))
 
     uow = unit_of_work(clock=lambda: at(60))
-    with uow(site, "petugas1") as (cur, ctx):
-        handlers.open_counter(cur, ctx, 1, OpenCounter(services=["SIM", "SKCK"]), "petugas1")
+    with uow(site, "petugas1") as unit:
+        handlers.open_counter(unit, 1, OpenCounter(services=["SIM", "SKCK"]), "petugas1")
     called = []
     for _ in arrivals:
-        with uow(site, "petugas1") as (cur, ctx):
-            called.append(handlers.call_next(cur, ctx, 1, "petugas1"))
-            handlers.complete(cur, ctx, 1, "petugas1", CompleteTicket())
+        with uow(site, "petugas1") as unit:
+            called.append(handlers.call_next(unit, 1, "petugas1"))
+            handlers.complete(unit, 1, "petugas1", CompleteTicket())
     assert called == [t.id for t in order_for_calling(issued, head_start_s=900)]
 
 
@@ -84,10 +84,10 @@ def test_positions_follow_the_calling_order(site, unit_of_work):
     uow = unit_of_work(clock=lambda: at(30))
     tickets = []
     for minute, priority in [(0, "regular"), (10, "regular"), (20, "elderly")]:
-        with unit_of_work(clock=lambda m=minute: at(m))(site, "kiosk") as (cur, ctx):
-            tickets.append(handlers.issue_ticket(cur, ctx, IssueTicket(service="SKCK", priority=priority))[0])
-    with uow(site) as (cur, ctx):
-        positions = [handlers.ticket_view(cur, ctx, t)["position"] for t in tickets]
+        with unit_of_work(clock=lambda m=minute: at(m))(site, "kiosk") as unit:
+            tickets.append(handlers.issue_ticket(unit, IssueTicket(service="SKCK", priority=priority))[0])
+    with uow(site) as unit:
+        positions = [views.ticket_view(unit, t)["position"] for t in tickets]
     # The elderly ticket (minute 20, counted as minute 5) goes before the minute-10 regular one.
     assert positions == [1, 3, 2]
 
@@ -103,18 +103,18 @@ def test_recall_then_automatic_no_show(queue_rpc, site):
 
 
 def test_transfer_keeps_the_number_and_the_original_place(site, unit_of_work):
-    with unit_of_work(clock=lambda: at(0))(site, "kiosk") as (cur, ctx):
-        first, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service="SKCK"))
-    with unit_of_work(clock=lambda: at(5))(site, "kiosk") as (cur, ctx):
-        later_sim, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service="SIM"))
+    with unit_of_work(clock=lambda: at(0))(site, "kiosk") as unit:
+        first, _ = handlers.issue_ticket(unit, IssueTicket(service="SKCK"))
+    with unit_of_work(clock=lambda: at(5))(site, "kiosk") as unit:
+        later_sim, _ = handlers.issue_ticket(unit, IssueTicket(service="SIM"))
     uow = unit_of_work(clock=lambda: at(10))
-    with uow(site, "petugas3") as (cur, ctx):
-        handlers.open_counter(cur, ctx, 3, OpenCounter(services=["SKCK"]), "petugas3")
-        handlers.call_next(cur, ctx, 3, "petugas3")
-        moved = handlers.transfer(cur, ctx, 3, "petugas3", TransferTicket(service="SIM"))
-    with uow(site) as (cur, ctx):
-        old, new = handlers.ticket_view(cur, ctx, first), handlers.ticket_view(cur, ctx, moved)
-        later = handlers.ticket_view(cur, ctx, later_sim)
+    with uow(site, "petugas3") as unit:
+        handlers.open_counter(unit, 3, OpenCounter(services=["SKCK"]), "petugas3")
+        handlers.call_next(unit, 3, "petugas3")
+        moved = handlers.transfer(unit, 3, "petugas3", TransferTicket(service="SIM"))
+    with uow(site) as unit:
+        old, new = views.ticket_view(unit, first), views.ticket_view(unit, moved)
+        later = views.ticket_view(unit, later_sim)
     assert old["status"] == "transferred" and old["transferred_to"] == new["id"]
     assert (new["number"], new["service"], new["status"]) == ("B-001", "SIM", "waiting")
     assert new["issued_at"] == old["issued_at"]

@@ -63,8 +63,8 @@ def test_events_committed_while_the_broker_is_down_are_published_when_it_is_back
         site, unit_of_work, database_url, rabbit_config):
     listener = EventListener(rabbit_config["AMQP_URI"])
     for _ in range(5):
-        with unit_of_work()(site, "kiosk") as (cur, ctx):
-            handlers.issue_ticket(cur, ctx, IssueTicket(service="SIM"))
+        with unit_of_work()(site, "kiosk") as unit:
+            handlers.issue_ticket(unit, IssueTicket(service="SIM"))
     assert pending_events(database_url, site) == 5
 
     broker_down = OutboxPublisher(database_url, "pyamqp://guest:guest@127.0.0.1:1/", "queue")

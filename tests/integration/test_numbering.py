@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.queue import handlers
+from services.queue import handlers, views
 from services.queue.commands import IssueTicket
 from services.queue.service import QueueService
 
@@ -49,9 +49,9 @@ def test_numbering_continues_across_a_restart(container_factory, service_config,
 
 def issue_at(unit_of_work, site, moment, service="SKCK"):
     uow = unit_of_work(clock=lambda: moment)
-    with uow(site, actor="kiosk") as (cur, ctx):
-        ticket_id, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service=service))
-        return handlers.ticket_view(cur, ctx, ticket_id)["number"]
+    with uow(site, actor="kiosk") as unit:
+        ticket_id, _ = handlers.issue_ticket(unit, IssueTicket(service=service))
+        return views.ticket_view(unit, ticket_id)["number"]
 
 
 def test_day_rollover_in_jayapura_restarts_at_001(make_site, unit_of_work):
@@ -81,15 +81,15 @@ def test_tickets_left_waiting_at_the_end_of_the_day_are_closed(make_site, unit_o
     wita = ZoneInfo("Asia/Makassar")
     yesterday = datetime(2026, 11, 24, 16, 30, tzinfo=wita)
     today = datetime(2026, 11, 25, 7, 30, tzinfo=wita)
-    with unit_of_work(clock=lambda: yesterday)(site, "kiosk") as (cur, ctx):
-        old_ticket, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service="SIM"))
-    with unit_of_work(clock=lambda: today)(site, "kiosk") as (cur, ctx):
-        new_ticket, _ = handlers.issue_ticket(cur, ctx, IssueTicket(service="SIM"))
+    with unit_of_work(clock=lambda: yesterday)(site, "kiosk") as unit:
+        old_ticket, _ = handlers.issue_ticket(unit, IssueTicket(service="SIM"))
+    with unit_of_work(clock=lambda: today)(site, "kiosk") as unit:
+        new_ticket, _ = handlers.issue_ticket(unit, IssueTicket(service="SIM"))
 
-    with unit_of_work(clock=lambda: today)(site, "system") as (cur, ctx):
-        handlers.close_previous_days(cur, ctx)
-        assert [e.event_type for e in ctx.events] == ["ticket_cancelled"]
-        assert handlers.ticket_view(cur, ctx, old_ticket)["status"] == "cancelled"
-        assert handlers.ticket_view(cur, ctx, new_ticket)["position"] == 1
-        handlers.close_previous_days(cur, ctx)  # nothing left to close
-        assert len(ctx.events) == 1
+    with unit_of_work(clock=lambda: today)(site, "system") as unit:
+        handlers.close_previous_days(unit)
+        assert [e.event_type for e in unit.events] == ["ticket_cancelled"]
+        assert views.ticket_view(unit, old_ticket)["status"] == "cancelled"
+        assert views.ticket_view(unit, new_ticket)["position"] == 1
+        handlers.close_previous_days(unit)  # nothing left to close
+        assert len(unit.events) == 1

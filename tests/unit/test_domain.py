@@ -169,8 +169,12 @@ def test_cancel_and_transfer():
     waiting_ticket, called_ticket = ticket(), ticket()
     waiting_ticket.cancel(T0)
     called_ticket.call(2, T0)
-    called_ticket.transfer_out(T0)
+    moved = called_ticket.transfer_to("SIM", T0 + timedelta(minutes=1), "new-id")
     assert (waiting_ticket.status, called_ticket.status) == ("cancelled", "transferred")
+    assert (moved.status, moved.service_code, moved.number) == ("waiting", "SIM", called_ticket.number)
+    assert (moved.queued_at, moved.transferred_from, called_ticket.transferred_to) == (
+        called_ticket.queued_at, called_ticket.id, "new-id")
+    assert [c.action for c in called_ticket.changes] == ["call", "transfer"]
 
 
 # --- estimated wait --------------------------------------------------------------------------
