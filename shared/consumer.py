@@ -56,7 +56,7 @@ from nameko.amqp.publish import Publisher
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler, EventHandlerConfigurationError
 from nameko.extensions import SharedExtension
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 from nameko.standalone.events import get_event_exchange
 from psycopg import sql
 from psycopg.rows import dict_row
@@ -160,7 +160,7 @@ def consumer_metrics(registry):
     return Counter(
         "ptsp_events_consumed_total",
         "Events taken from a work queue, by what became of them "
-        "(handled, duplicate, retried, dead_lettered, requeued)",
+        "(handled, duplicate, retried, deferred, dead_lettered, requeued)",
         ["service", "event_type", "outcome"], registry=registry)
 
 
@@ -212,10 +212,28 @@ class ConsumerKit(SharedExtension):
             declare=list(declare))
 
 
+class EventQueueConsumer(QueueConsumer):
+    """nameko's queue consumer (a connection of its own for the kit's entrypoints),
+    plus: a message that cannot even be decoded (not JSON, or a content type the
+    service does not accept) is dead-lettered by its entrypoint. nameko's consumer
+    would raise in its consuming loop and leave the message to come back forever."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider, message, exc):
+        # Called in the consuming loop: publish from a thread of its own.
+        self.container.spawn_managed_thread(partial(provider.handle_undecodable, message, exc))
+
+
 class EventConsumer(EventHandler):
     """The ``@consume`` entrypoint (see the module docstring)."""
 
     kit = ConsumerKit()
+    queue_consumer = EventQueueConsumer()
 
     def __init__(self, source, event_type=None, retries=5, delay=1.0, max_delay=300.0,
                  database=None, schema=None, **kwargs):
@@ -290,10 +308,11 @@ class EventConsumer(EventHandler):
                 self.kit.count(self.event_type, "duplicate")
                 log.info("%s: event %s already processed", self.queue_name, event.event_id)
                 return
-        except Exception as exc:  # database unavailable: retry later like any failure
+        except Exception as exc:
+            unavailable = conn is None or conn.broken
             if conn is not None:
                 self._release(conn, commit=False)
-            self._failed(message, failures, exc, event)
+            self._failed(message, failures, exc, event, unavailable=unavailable)
             return
 
         handle_result = partial(self.handle_event_result, message, conn, failures, event)
@@ -304,6 +323,10 @@ class EventConsumer(EventHandler):
         except ContainerBeingKilled:
             self._release(conn, commit=False)
             self.queue_consumer.requeue_message(message)
+
+    def handle_undecodable(self, message, exc):
+        failures = int((message.headers or {}).get(ATTEMPTS) or 0)
+        self._dead_letter(message, failures + 1, exc)
 
     def handle_event_result(self, message, conn, failures, event, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
@@ -317,18 +340,21 @@ class EventConsumer(EventHandler):
             self.queue_consumer.ack_message(message)
             self.kit.count(self.event_type, "handled")
         else:
-            self._failed(message, failures, exc_info[1], event)
+            self._failed(message, failures, exc_info[1], event, unavailable=conn.broken)
         return result, exc_info
 
     # --- failures ---------------------------------------------------------------
 
-    def _failed(self, message, failures, exc, event):
-        attempts = failures + 1
+    def _failed(self, message, failures, exc, event, unavailable=False):
+        # A database that is down or lost its connection is not the handler's fault:
+        # the event waits (retried at the current step's delay, attempts unchanged)
+        # instead of being dead-lettered by an outage.
+        attempts = failures if unavailable else failures + 1
         if attempts > self.retries:
             self._dead_letter(message, attempts, exc, event_id=str(event.event_id))
             return
         service = self.container.service_name
-        delay_ms = backoff_ms(attempts, self.delay, self.max_delay)
+        delay_ms = backoff_ms(max(attempts, 1), self.delay, self.max_delay)
         headers = {ATTEMPTS: attempts, QUEUE: self.queue_name, ERROR_TYPE: type(exc).__name__,
                    ERROR: describe(exc), EVENT_TYPE: self.event_type, EVENT_ID: str(event.event_id)}
         try:
@@ -338,6 +364,11 @@ class EventConsumer(EventHandler):
             self._requeue(message, publish_exc)
             return
         self.queue_consumer.ack_message(message)
+        if unavailable:
+            self.kit.count(self.event_type, "deferred")
+            log.warning("%s: event %s waits for the database (%s); retry in %d ms", self.queue_name,
+                        event.event_id, type(exc).__name__, delay_ms)
+            return
         self.kit.count(self.event_type, "retried")
         log.warning("%s: event %s failed (try %d of %d, %s); retry in %d ms", self.queue_name,
                     event.event_id, attempts, self.retries + 1, type(exc).__name__, delay_ms)

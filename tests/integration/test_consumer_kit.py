@@ -15,7 +15,7 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared import deadletters
+from shared import consumer, deadletters
 from shared.consumer import PROCESSED_EVENTS_DDL, consume
 from shared.events import TicketIssued
 from shared.metrics import Metrics
@@ -258,3 +258,54 @@ def test_a_dead_letter_the_broker_refuses_is_kept_in_the_work_queue_until_it_is_
     entry, = wait_for(lambda: dead_letters(service_config))
     assert entry["event_id"] == str(event.event_id) and entry["attempts"] == 4
     assert effects(database_url, event_id=event.event_id) == 0
+
+
+def test_an_event_waits_out_a_database_outage_without_using_up_its_tries(
+        container_factory, service_config, probe_schema, site, database_url, monkeypatch):
+    """Broke: a consumer whose database is down would burn through its tries and
+    dead-letter events that only needed the database back. Checks: with PostgreSQL
+    unreachable the handler never runs, the event keeps being deferred (more times
+    than its tries) and nothing is dead-lettered; a process with its database back
+    then acts on it once."""
+    monkeypatch.setattr(consumer, "GETCONN_TIMEOUT_S", 0.5)  # fail fast on the closed port
+    down = container_factory(KitProbe, dict(service_config, EVENT_RETRY_DELAY_S="0.2",
+                                            DATABASE_URL="postgresql://ptsp:ptsp@127.0.0.1:1/ptsp"))
+    down.start()
+    event = ticket_issued(site)
+    publish(service_config, "ticket_issued", event.payload())
+
+    wait_for(lambda: outcome_count(down, "deferred") >= 5)  # the probe has 1 + 3 tries
+    assert outcome_count(down, "retried") == 0 and outcome_count(down, "dead_lettered") == 0
+    assert dead_letters(service_config) == [] and CALLS[str(event.event_id)] == []
+    down.stop()
+
+    back = container_factory(KitProbe, dict(service_config, EVENT_RETRY_DELAY_S="0.2"))
+    back.start()
+    wait_for(lambda: processed(database_url, event.event_id))
+    assert effects(database_url, event_id=event.event_id) == 1
+    assert dead_letters(service_config) == []
+
+
+def test_a_body_that_is_not_even_json_is_dead_lettered_and_the_consumer_keeps_going(
+        probe, service_config, site, database_url):
+    """Broke: nameko's consumer raises in its consuming loop on a body it cannot
+    decode, and the message comes back forever. Checks: a non-JSON body and a
+    body of a refused content type each land in the dead letters at once with the
+    decoding error, and the next good event is still handled."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(service_config["AMQP_URI"].replace("pyamqp", "amqp", 1)))
+    channel = connection.channel()
+    for body, content_type in ((b"{not json", "application/json"), (b"hello", "text/plain")):
+        channel.basic_publish("queue.events", "ticket_issued", body,
+                              pika.BasicProperties(content_type=content_type, content_encoding="utf-8"))
+    connection.close()
+
+    entries = wait_for(lambda: (lambda found: found if len(found) == 2 else None)(dead_letters(service_config)))
+    reasons = sorted(entry["reason"] for entry in entries)
+    assert reasons[0].startswith("ContentDisallowed") and reasons[1].startswith("DecodeError")
+    assert all(entry["attempts"] == 1 and entry["event_type"] == "ticket_issued" for entry in entries)
+
+    event = ticket_issued(site)
+    publish(service_config, "ticket_issued", event.payload())
+    wait_for(lambda: processed(database_url, event.event_id))
