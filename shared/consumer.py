@@ -13,7 +13,8 @@ failing handler loses the event. ``@consume`` is an ``EventHandler`` that instea
   delay queue whose expired messages return to the work queue (exponential backoff);
   after the last retry the copy goes to ``<service>.dead`` with the error and the
   attempt count in its headers, where ``python -m shared.deadletters`` lists, replays
-  and purges it.
+  and purges it. While the service's database is unreachable a try does not count:
+  the event waits in the delay queues instead of being dead-lettered by an outage.
 
 The copy is published with publisher confirms BEFORE the original is acknowledged;
 when that publish fails the original is requeued instead, so nothing is dropped.
@@ -176,9 +177,8 @@ class ConsumerKit(SharedExtension):
 
     def setup(self):
         service = self.container.service_name
-        settings = self.container.config
         self.publisher = Publisher(
-            settings["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json",
+            self.container.config["AMQP_URI"], use_confirms=True, mandatory=True, serializer="json",
             declare=[retry_exchange(service), dead_queue(service)],
             retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
         )
@@ -237,6 +237,15 @@ class EventConsumer(EventHandler):
 
     def __init__(self, source, event_type=None, retries=5, delay=1.0, max_delay=300.0,
                  database=None, schema=None, **kwargs):
+        """``consume(EventModel)`` or ``consume("<source>", "<event_type>")``.
+
+        retries: tries after the first before the message is dead-lettered (0: none).
+        delay, max_delay: seconds before the first retry (doubling per retry; config
+            ``EVENT_RETRY_DELAY_S`` overrides ``delay``), and the cap.
+        database: attribute name of the ``shared.postgres.Database`` provider, when the
+            service has more than one.
+        schema: where ``processed_events`` is; defaults to the service's name.
+        """
         if isinstance(source, type) and issubclass(source, Event):
             source, event_type = source.source, source.event_type
         if event_type is None:

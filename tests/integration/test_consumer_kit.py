@@ -309,3 +309,33 @@ def test_a_body_that_is_not_even_json_is_dead_lettered_and_the_consumer_keeps_go
     event = ticket_issued(site)
     publish(service_config, "ticket_issued", event.payload())
     wait_for(lambda: processed(database_url, event.event_id))
+
+
+def test_a_service_wired_wrongly_fails_at_start_with_a_clear_error(container_factory, service_config):
+    """Broke: a handler without a database, or two handlers of one event type sharing
+    one work queue, would fail per event at run time. Checks: the container refuses
+    to start and says why."""
+    from nameko.events import EventHandlerConfigurationError
+
+    class NoDatabase:
+        name = "kitnodb"
+
+        @consume(TicketIssued)
+        def on_issued(self, event, tx):
+            pass
+
+    class TwoHandlers:
+        name = "kittwice"
+        db = Database()
+
+        @consume(TicketIssued)
+        def first(self, event, tx):
+            pass
+
+        @consume("queue", "ticket_issued")
+        def second(self, event, tx):
+            pass
+
+    for service, complaint in ((NoDatabase, "shared.postgres.Database"), (TwoHandlers, "two handlers")):
+        with pytest.raises(EventHandlerConfigurationError, match=complaint):
+            container_factory(service, service_config).start()
