@@ -129,7 +129,6 @@ class WebhookChannel:
         if not url or not secret:
             raise ValueError(f"the {name} channel needs a webhook URL and secret")
         self.name, self.url, self.secret, self.timeout_s, self.clock = name, url, secret, timeout_s, clock
-        self.session = requests.Session()
 
     def body(self, address: str, rendered: Rendered, meta: Meta) -> bytes:
         return json.dumps({
@@ -143,7 +142,7 @@ class WebhookChannel:
         headers = {"Content-Type": "application/json; charset=utf-8", TIMESTAMP_HEADER: timestamp,
                    SIGNATURE_HEADER: sign(self.secret, timestamp, body), DELIVERY_HEADER: meta.delivery_id}
         try:
-            response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout_s)
+            response = requests.post(self.url, data=body, headers=headers, timeout=self.timeout_s)
         except requests.RequestException as exc:
             raise TransientFailure(f"{self.name} webhook: {type(exc).__name__}") from None
         status = response.status_code

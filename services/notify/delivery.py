@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Optional, Sequence
 
+import eventlet
+
 from services.notify import domain
 from services.notify import repository as repo
 from services.notify.channels import DeliveryFailure, Meta
@@ -74,20 +76,15 @@ class Outlet:
 
 # --- the entry points ---------------------------------------------------------------------------
 
-def dispatch(outlet: Outlet, db, message_ids: Sequence) -> None:
+def dispatch(outlet: Outlet, db, message_ids: Sequence) -> dict:
     """Right after the event's transaction committed: plan and attempt these
     messages now. Whatever fails here stays recorded for :func:`run_due`."""
     if not message_ids:
-        return
-    contacts = {}
+        return {"planned": 0, "attempted": 0, "sent": 0}
     with db.transaction() as cur:
         messages = repo.claim_messages(cur, outlet.clock(), outlet.policy.lease_s, len(message_ids), message_ids)
-    for message in messages:
-        contacts[message["id"]] = plan(outlet, db, message)
-    with db.transaction() as cur:
-        deliveries = repo.claim_deliveries(cur, outlet.clock(), outlet.policy.lease_s, 100, message_ids)
-    for delivery in deliveries:
-        attempt(outlet, db, delivery, contacts.get(delivery["message_id"]))
+    contacts = {message["id"]: plan(outlet, db, message) for message in messages}
+    return {"planned": len(messages), **_drain_channels(outlet, db, 100, contacts, list(message_ids))}
 
 
 def run_due(outlet: Outlet, db, limit: int = 100) -> dict:
@@ -96,10 +93,35 @@ def run_due(outlet: Outlet, db, limit: int = 100) -> dict:
     with db.transaction() as cur:
         messages = repo.claim_messages(cur, outlet.clock(), outlet.policy.lease_s, limit)
     contacts = {message["id"]: plan(outlet, db, message) for message in messages}
-    with db.transaction() as cur:
-        deliveries = repo.claim_deliveries(cur, outlet.clock(), outlet.policy.lease_s, limit)
-    results = [attempt(outlet, db, d, contacts.get(d["message_id"])) for d in deliveries]
-    return {"planned": len(messages), "attempted": len(deliveries), "sent": results.count("sent")}
+    result = {"planned": len(messages), **_drain_channels(outlet, db, limit, contacts, None)}
+    if outlet.metrics:
+        with db.transaction() as cur:
+            for site, count in repo.count_dead(cur).items():
+                outlet.metrics.dead_letters.labels(site).set(count)
+    return result
+
+
+def _drain_channels(outlet: Outlet, db, limit: int, contacts: dict, message_ids) -> dict:
+    """Each channel in a greenthread of its own, so a mail server that hangs until its
+    timeout does not hold back the SMS. Within a channel, deliveries are taken one at
+    a time: a lease starts when its attempt does, so a long queue behind a slow server
+    never outlives its leases (which would let another worker send the same twice)."""
+    pool = eventlet.GreenPool(max(1, len(outlet.channels)))
+    threads = [pool.spawn(_drain, outlet, db, channel, limit, contacts, message_ids) for channel in outlet.channels]
+    results = [outcome for thread in threads for outcome in thread.wait()]
+    return {"attempted": len(results), "sent": results.count("sent")}
+
+
+def _drain(outlet: Outlet, db, channel: str, limit: int, contacts: dict, message_ids) -> list[str]:
+    outcomes = []
+    while len(outcomes) < limit:
+        with db.transaction() as cur:
+            claimed = repo.claim_deliveries(cur, outlet.clock(), outlet.policy.lease_s, 1, message_ids, channel)
+        if not claimed:
+            break
+        delivery = claimed[0]
+        outcomes.append(attempt(outlet, db, delivery, contacts.get(delivery["message_id"])))
+    return outcomes
 
 
 def resend(db, dead_id) -> bool:

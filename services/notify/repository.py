@@ -111,7 +111,7 @@ def insert_delivery(cur, message: dict, channel: str, recipient_hash: str, recip
 
 
 def claim_deliveries(cur, now: datetime, lease_s: float, limit: int,
-                     message_ids: Optional[Sequence] = None) -> list[dict]:
+                     message_ids: Optional[Sequence] = None, channel: Optional[str] = None) -> list[dict]:
     """Due deliveries (pending, or failed and past their backoff), taken for
     ``lease_s``; each with its message's facts for rendering."""
     cur.execute(
@@ -121,11 +121,12 @@ def claim_deliveries(cur, now: datetime, lease_s: float, limit: int,
                 WHERE id IN (SELECT id FROM notify.deliveries
                              WHERE status IN ('pending', 'failed') AND next_attempt_at <= %(now)s
                              {"AND message_id = ANY(%(ids)s)" if message_ids is not None else ""}
+                             {"AND channel = %(channel)s" if channel is not None else ""}
                              ORDER BY next_attempt_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
                 RETURNING *)
             SELECT claimed.*, m.subject, m.subject_id, m.facts, m.language
             FROM claimed JOIN notify.messages m ON m.id = claimed.message_id""",
-        {"now": now, "until": now + timedelta(seconds=lease_s), "limit": limit,
+        {"now": now, "until": now + timedelta(seconds=lease_s), "limit": limit, "channel": channel,
          "ids": list(message_ids) if message_ids is not None else None})
     return cur.fetchall()
 

@@ -459,3 +459,73 @@ def test_the_delivery_record_holds_no_contact(world, caplog):
         assert secret not in dump
         assert secret not in caplog.text
     assert "+62812****432" in dump and "+62812****432" in caplog.text
+
+
+def test_a_hanging_mail_server_does_not_hold_back_the_sms(world):
+    """Broke: one channel's outage delaying the others. Checks: with an SMTP server
+    that accepts the connection and never answers, the SMS and WhatsApp messages
+    arrive while the e-mail attempt is still waiting for its timeout; the e-mail
+    delivery then fails transiently (to be retried), nothing is lost."""
+    hanging = eventlet.listen(("127.0.0.1", 0))          # never accepts: no greeting ever comes
+    try:
+        world.outlet.channels["email"] = EmailChannel("127.0.0.1", hanging.getsockname()[1], "PTSP <a@b.c>",
+                                                      timeout_s=6)
+        worker = eventlet.spawn(world.handle, world.issue(unique_email(), unique_phone()))
+        # Both webhooks arrive well within the e-mail's timeout, the e-mail still hanging.
+        wait_until(lambda: len(world.receiver.received) == 2, timeout=5, what="SMS and WhatsApp")
+        assert not worker.dead
+        assert {d["channel"]: d["status"] for d in world.deliveries()}["email"] == "pending"
+        worker.wait()
+        status = {d["channel"]: (d["status"], d["last_error"]) for d in world.deliveries()}
+        assert status["email"] == ("failed", f"smtp 127.0.0.1:{hanging.getsockname()[1]}: SMTPServerDisconnected")
+        assert status["sms"][0] == status["whatsapp"][0] == "sent"
+    finally:
+        hanging.close()
+
+
+def test_a_burst_recorded_while_sending_was_down_goes_out_once(world):
+    """Broke: messages lost when the process dies between recording an event and
+    sending, or in the middle of a send. Checks: twenty events recorded with no
+    dispatch (the process died after each commit), one delivery taken and never
+    finished (died mid-send): after the lease, the sweeps send every message exactly
+    once, with dispatch and sweeps running concurrently."""
+    world.sink.start()
+    world.outlet.channels = {"email": world.outlet.channels["email"]}
+    addresses, recorded = [], []
+    for _ in range(20):
+        addresses.append(unique_email())
+        event = world.issue(addresses[-1])
+        with world.db.transaction() as cur:
+            recorded += handlers.record_queue_event(cur, event, world.rule, 900)
+    # A worker plans one message and takes its delivery, then dies before sending.
+    from services.notify import repository as repo
+    with world.db.transaction() as cur:
+        [message] = repo.claim_messages(cur, world.clock(), 60, 1, recorded[:1])
+    delivery.plan(world.outlet, world.db, message)
+    with world.db.transaction() as cur:
+        assert len(repo.claim_deliveries(cur, world.clock(), 60, 1, recorded[:1])) == 1
+
+    pool = eventlet.GreenPool()
+    pool.spawn(delivery.dispatch, world.outlet, world.db, recorded)
+    for _ in range(3):
+        pool.spawn(delivery.run_due, world.outlet, world.db)
+    pool.waitall()
+    assert sorted(m["To"] for m in world.sink.mails()) == sorted(addresses[1:])   # the taken one waits its lease
+    world.clock.advance(61)
+    delivery.run_due(world.outlet, world.db)
+    delivery.run_due(world.outlet, world.db)
+    assert sorted(m["To"] for m in world.sink.mails()) == sorted(addresses)
+    assert {d["status"] for d in world.deliveries()} == {"sent"} and len(world.deliveries()) == 20
+
+
+def test_the_sink_keeps_whole_messages_only(world):
+    """Broke: the development sink leaving half-written or unreadable files. Checks:
+    after ten messages there are ten .eml files, each a whole message with its
+    subject, and no temporary file is left behind."""
+    world.sink.start()
+    world.outlet.channels = {"email": world.outlet.channels["email"]}
+    for _ in range(10):
+        world.handle(world.issue(unique_email()))
+    files = list(world.sink.directory.iterdir())
+    assert len(files) == 10 and all(f.suffix == ".eml" and not f.name.startswith(".") for f in files)
+    assert all(m["Subject"].startswith("Nomor antrean") for m in world.sink.mails())
