@@ -98,3 +98,18 @@ def test_metrics_labels_hold_no_recipient():
                                                                  "kind": "ticket_called"}) == 1
     assert registry.get_sample_value("ptsp_notify_dead_lettered_total", {"channel": "sms", "site": "polres-demo",
                                                                            "kind": "turn_near"}) == 1
+
+
+def test_config_yml_gives_safe_notify_defaults():
+    """Broke: config.yml's NOTIFY_* entries not parsing into the notify settings.
+    Checks: the shipped config.yml gives e-mail to the local sink on 127.0.0.1:1025,
+    turn-near at 3, no webhook secret, and builds exactly the e-mail channel."""
+    from shared.config import load_config
+    from services.notify.channels import EmailChannel, build_channels
+    from services.notify.settings import notify_settings
+
+    settings = notify_settings(load_config())
+    assert settings.channels == ["email"] and settings.NOTIFY_WEBHOOK_SECRET is None
+    assert (settings.NOTIFY_SMTP_HOST, settings.NOTIFY_SMTP_PORT, settings.turn_near.at("SIM")) == ("127.0.0.1", 1025, 3)
+    [(name, channel)] = build_channels(settings).items()
+    assert name == "email" and isinstance(channel, EmailChannel)
