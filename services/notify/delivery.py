@@ -96,8 +96,7 @@ def run_due(outlet: Outlet, db, limit: int = 100) -> dict:
     result = {"planned": len(messages), **_drain_channels(outlet, db, limit, contacts, None)}
     if outlet.metrics:
         with db.transaction() as cur:
-            for site, count in repo.count_dead(cur).items():
-                outlet.metrics.dead_letters.labels(site).set(count)
+            outlet.metrics.set_dead_letters(repo.count_dead(cur))
     return result
 
 

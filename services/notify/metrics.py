@@ -21,8 +21,9 @@ class NotifyMetrics:
         self.latency = Histogram("ptsp_notify_delivery_latency_seconds",
                                  "Time from the event to the hand-off to the channel", LABELS,
                                  buckets=LATENCY_BUCKETS, registry=registry)
-        self.dead_letters = Gauge("ptsp_notify_dead_letters", "Deliveries in the dead-letter state now",
-                                  ["site"], registry=registry)
+        self.dead_letters = Gauge("ptsp_notify_dead_letters",
+                                  "Deliveries and messages in the dead-letter state now", ["site"], registry=registry)
+        self._dead_sites = set()
 
     def record_sent(self, channel, site, kind, latency_s):
         self.sent.labels(channel, site, kind).inc()
@@ -34,3 +35,9 @@ class NotifyMetrics:
             self.retried.labels(channel, site, kind).inc()
         else:
             self.dead.labels(channel, site, kind).inc()
+
+    def set_dead_letters(self, counts: dict):
+        """Per site; a site whose dead letters were all re-sent goes back to 0."""
+        self._dead_sites |= set(counts)
+        for site in self._dead_sites:
+            self.dead_letters.labels(site).set(counts.get(site, 0))

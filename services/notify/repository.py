@@ -179,7 +179,10 @@ def dead_letters(cur, site: Optional[str] = None, limit: int = 200) -> list[dict
 
 
 def count_dead(cur) -> dict:
-    cur.execute("SELECT site, count(*) AS n FROM notify.deliveries WHERE status = 'dead' GROUP BY site")
+    cur.execute("""SELECT site, count(*) AS n FROM (
+                       SELECT site FROM notify.deliveries WHERE status = 'dead'
+                       UNION ALL SELECT site FROM notify.messages WHERE status = 'dead') dead
+                   GROUP BY site""")
     return {row["site"]: row["n"] for row in cur.fetchall()}
 
 

@@ -330,6 +330,8 @@ def test_transient_failures_end_dead_and_a_supervisor_resends(world):
     assert [(d["id"], d["recipient_masked"], d["channel"]) for d in dead] == [(row["id"], "w***@example.id", "email")]
     assert address not in json.dumps([{k: str(v) for k, v in d.items()} for d in dead])
 
+    delivery.run_due(world.outlet, world.db)
+    assert world.metrics.dead_letters.labels(world.site)._value.get() == 1
     world.sink.start()
     assert delivery.resend(world.db, row["id"])
     assert not delivery.resend(world.db, row["id"])          # pending now: not dead twice
@@ -337,6 +339,7 @@ def test_transient_failures_end_dead_and_a_supervisor_resends(world):
     delivery.run_due(world.outlet, world.db)
     assert [m["To"] for m in world.sink.mails()] == [address]
     assert not delivery.resend(world.db, row["id"])          # sent stays sent
+    assert world.metrics.dead_letters.labels(world.site)._value.get() == 0
 
 
 def test_permanent_refusal_is_dead_at_once_and_other_channels_go_on(world):
