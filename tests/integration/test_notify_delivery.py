@@ -10,6 +10,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -27,7 +28,6 @@ from services.notify import delivery, domain, handlers
 from services.notify.channels import EmailChannel, LogChannel, WebhookChannel
 from services.notify.domain import TurnNearRule
 from services.notify.metrics import NotifyMetrics
-from tests.conftest import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webhook-secret-" + "s" * 20
@@ -35,6 +35,12 @@ HASH_SECRET = "test-hash-secret"
 
 
 # --- real servers ------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 
 def wait_until(condition, timeout=10.0, what="condition"):
     deadline = time.monotonic() + timeout
@@ -46,7 +52,6 @@ def wait_until(condition, timeout=10.0, what="condition"):
 
 
 def port_open(port):
-    import socket
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return True
