@@ -113,3 +113,25 @@ def test_config_yml_gives_safe_notify_defaults():
     assert (settings.NOTIFY_SMTP_HOST, settings.NOTIFY_SMTP_PORT, settings.turn_near.at("SIM")) == ("127.0.0.1", 1025, 3)
     [(name, channel)] = build_channels(settings).items()
     assert name == "email" and isinstance(channel, EmailChannel)
+
+
+def test_the_dependency_provider_builds_the_outlet():
+    """Broke: the notify service failing to start with a bad channel list only at the
+    first send, or an outlet missing its policy. Checks: the Notify provider turns
+    the container's config into settings, channels and an Outlet with the configured
+    retry policy and rate limit; a bad NOTIFY_CHANNELS fails in setup()."""
+    from types import SimpleNamespace
+
+    from services.notify.dependencies import Notify
+
+    provider = Notify()
+    provider.container = SimpleNamespace(config={"NOTIFY_CHANNELS": "email,log", "NOTIFY_MAX_ATTEMPTS": 3,
+                                                 "NOTIFY_RATE_LIMIT_PER_HOUR": 7, "PTSP_SECRET": "k" * 40})
+    provider.setup()
+    kit = provider.get_dependency(None)
+    outlet = kit.outlet(lookup=lambda subject, subject_id: None)
+    assert list(outlet.channels) == ["email", "log"] and outlet.policy.max_attempts == 3
+    assert outlet.rate_limit_per_hour == 7 and outlet.secret == "k" * 40 and kit.turn_near.at("SIM") == 3
+    provider.container = SimpleNamespace(config={"NOTIFY_CHANNELS": "email,fax"})
+    with pytest.raises(ValueError):
+        provider.setup()
