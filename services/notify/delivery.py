@@ -17,6 +17,7 @@ Sending is at-least-once at the channel: a process that dies after the hand-off
 but before recording it sends that one message again after the lease.
 """
 import logging
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Optional, Sequence
@@ -192,9 +193,11 @@ def attempt(outlet: Outlet, db, delivery: dict, contact: Optional[Contact] = Non
     except DeliveryFailure as exc:
         return _failed(outlet, db, delivery, str(exc), transient=exc.transient)
     except Exception as exc:  # noqa: BLE001
-        # A template or programming error: trying again cannot help. Type only: the
-        # text of an unknown exception might quote the address.
-        log.exception("notify delivery %s failed", delivery["id"])
+        # A template or programming error: trying again cannot help. Type and place
+        # only: the text of an unknown exception might quote the address.
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        log.error("notify delivery %s failed: %s at %s:%d", delivery["id"], type(exc).__name__,
+                  where.filename, where.lineno)
         return _dead(outlet, db, delivery, f"error: {type(exc).__name__}")
     sent_at = outlet.clock()
     with db.transaction() as cur:

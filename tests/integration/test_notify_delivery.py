@@ -537,3 +537,20 @@ def test_the_sink_keeps_whole_messages_only(world):
     files = list(world.sink.directory.iterdir())
     assert len(files) == 10 and all(f.suffix == ".eml" and not f.name.startswith(".") for f in files)
     assert all(m["Subject"].startswith("Nomor antrean") for m in world.sink.mails())
+
+
+def test_a_broken_template_is_dead_and_logged_without_the_address(world, caplog):
+    """Broke: an unexpected error retried for ever, or its log line quoting the
+    contact. Checks: a message whose facts lack what its template needs is dead after
+    one try with the error's type as reason, and the log names neither address."""
+    world.sink.start()
+    address = unique_email()
+    ticket = world.issue(address)
+    with world.db.transaction() as cur:
+        ids = handlers.record_queue_event(cur, ticket, world.rule, 900)
+        cur.execute("UPDATE notify.messages SET facts = facts - 'number' WHERE id = ANY(%s)", (ids,))
+    delivery.dispatch(world.outlet, world.db, ids)
+    [row] = [d for d in world.deliveries() if d["channel"] == "email"]
+    assert (row["status"], row["attempts"], row["last_error"]) == ("dead", 1, "error: UndefinedError")
+    assert "UndefinedError" in caplog.text and address not in caplog.text
+    assert world.sink.mails() == []
