@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
 from services.notify.domain import Contact, Message, choose_language
 
@@ -44,6 +44,7 @@ class Renderer:
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False,
                                          default=False),
             undefined=StrictUndefined, keep_trailing_newline=False)
+        self.env.filters["tanggal"] = tanggal
 
     def context(self, message: Message, contact: Optional[Contact], language: str) -> dict:
         facts = dict(message.facts)
@@ -64,8 +65,7 @@ class Renderer:
     def render(self, message: Message, contact: Optional[Contact] = None,
                language: Optional[str] = None) -> Rendered:
         language = choose_language(language, contact.language if contact else None, message.language)
-        env = self.env.overlay()
-        env.filters["tanggal"] = lambda value: format_date(value, language)
+        env = self.env
         context = self.context(message, contact, language)
         template = env.get_template(f"{language}/{message.kind}.txt")
         blocks = render_blocks(template, context, ("subject", "text", "sms"))
@@ -87,6 +87,12 @@ class Renderer:
 def render_blocks(template, context: dict, names) -> dict:
     ctx = template.new_context(context)
     return {name: "".join(template.blocks[name](ctx)).strip() for name in names}
+
+
+@pass_context
+def tanggal(context, value) -> str:
+    """A date in words in the message's language: ``10 Desember 2026``."""
+    return format_date(value, context["language"])
 
 
 def format_date(value, language: str) -> str:
