@@ -161,7 +161,6 @@ def test_a_scripted_day_moves_the_metrics_and_every_alert_and_panel_query_answer
     assert hall.serve(1)["id"] == sim[0]["id"]  # the longest wait is called first
     hall.no_show(1)
     hall.transfer(1, "SKCK")
-    hall.did["issued_transfer", "SKCK"] += 1
     hall.serve(1)
     hall.act(1, "call-next", expect=204)
     for _ in range(4):  # three elderly SKCK citizens and the one transferred from SIM
