@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from tests.ops.prometheus_support import (
-    ALERTMANAGER_CONFIG, DASHBOARDS, GRAFANA_PROVISIONING, PROMETHEUS_CONFIGS, RULE_FILES, RULE_TESTS, alert_rules,
-    dashboard_targets, run_tool,
+    ALERTMANAGER_CONFIG, DASHBOARDS, DEPLOY, GRAFANA_PROVISIONING, PROMETHEUS_CONFIGS, RULE_FILES, RULE_TESTS,
+    alert_rules, dashboard_targets, run_tool,
 )
 
 
@@ -57,7 +57,8 @@ def test_amtool_accepts_the_alertmanager_route_and_routes_as_documented():
     else to the (placeholder) webhook."""
     code, output = run_tool("amtool", "check-config", str(ALERTMANAGER_CONFIG))
     assert code == 0 and "SUCCESS" in output, output
-    for labels, receiver in ((["severity=info"], "null"), (["severity=warning", "alertname=PtspOutboxLag"], "ops-webhook"),
+    for labels, receiver in ((["severity=info"], "null"),
+                             (["severity=warning", "alertname=PtspOutboxLag"], "ops-webhook"),
                              (["severity=critical", "alertname=PtspServiceDown"], "ops-webhook")):
         code, output = run_tool("amtool", "config", "routes", "test", f"--config.file={ALERTMANAGER_CONFIG}", *labels)
         assert code == 0 and output.split()[0] == receiver, (labels, output)
@@ -86,3 +87,26 @@ def test_grafana_provisioning_points_every_panel_at_the_provisioned_datasource()
         for variable in dashboard["templating"]["list"]:
             assert variable["datasource"]["uid"] in uids
         assert len(list(dashboard_targets(dashboard))) >= 20
+
+
+def test_the_compose_ops_profile_mounts_the_files_it_names():
+    """A renamed file under deploy/ would leave the compose Prometheus, Alertmanager
+    or Grafana without its configuration: each mounted host path exists, the
+    configuration named on each command line is in a mounted directory, and the
+    services stay out of a plain `docker compose up` (profile ops)."""
+    compose = yaml.safe_load((DEPLOY.parent / "docker-compose.yml").read_text())
+    for name in ("prometheus", "alertmanager", "grafana"):
+        service = compose["services"][name]
+        assert service["profiles"] == ["ops"], name
+        mounts = {}
+        for volume in service["volumes"]:
+            host, inside = volume.split(":")[:2]
+            if host.startswith("./"):
+                assert (DEPLOY.parent / host).exists(), volume
+                mounts[inside] = DEPLOY.parent / host
+        for argument in service.get("command", []):
+            if argument.startswith("--config.file="):
+                path = argument.split("=", 1)[1]
+                inside = next(m for m in mounts if path.startswith(m + "/"))
+                assert (mounts[inside] / path[len(inside) + 1:]).is_file(), argument
+    assert compose["services"]["grafana"]["environment"]["PTSP_PROMETHEUS_URL"] == "http://prometheus:9090"
