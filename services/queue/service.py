@@ -11,7 +11,7 @@ from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.postgres import Database
 from shared.redis_store import Redis
-from services.queue import admin, display, handlers
+from services.queue import admin, display, handlers, monitoring
 from services.queue import repository as repo
 from services.queue.commands import (
     CompleteTicket, CounterSettings, IssueTicket, NewCounter, NewOfficer, NewService, OfficerSettings, OpenCounter,
@@ -210,8 +210,7 @@ class QueueService:
                                             ORDER BY j.id DESC LIMIT 1), 0) AS version
                    FROM queue.sites s""")
             sites = cur.fetchall()
-            cur.execute("SELECT count(*) AS n FROM queue.outbox WHERE published_at IS NULL")
-            self.metrics.outbox_pending.set(cur.fetchone()["n"])
+            monitoring.sample(cur, self.metrics)  # outbox lag, targets, oldest waits
         store = display.DisplayStore(self.redis, self.settings.REDIS_NAMESPACE)
         for site in sites:
             with self.uow(site["code"], actor="system") as (cur, ctx):
@@ -226,3 +225,5 @@ class QueueService:
                 return
             if current is None or current["version"] != site["version"] or current["day"] != today:
                 self.uow.refresh_display(site["code"])
+            else:
+                self.metrics.display_current(site["code"])  # the boards show the current state
