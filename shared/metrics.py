@@ -10,7 +10,7 @@ import weakref
 from nameko.extensions import DependencyProvider
 import eventlet
 import eventlet.wsgi
-from prometheus_client import CollectorRegistry, Histogram, make_wsgi_app
+from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, make_wsgi_app
 
 from shared.errors import PtspError
 
@@ -29,6 +29,7 @@ class Metrics(DependencyProvider):
 
     def setup(self):
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)  # process_* (CPU, memory, fds, start time)
         service = self.container.service_name
         self.latency = Histogram(
             "ptsp_entrypoint_duration_seconds", "Time spent in an entrypoint",

@@ -12,7 +12,7 @@ from alembic.config import Config
 
 from shared.config import REPO_ROOT, load_settings
 
-SERVICES_WITH_SCHEMA = ["queue"]
+SERVICES_WITH_SCHEMA = ["queue", "notify"]
 
 
 def alembic_config(service, database_url):

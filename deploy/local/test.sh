@@ -12,6 +12,8 @@ cd "$PTSP_ROOT"
 "$here/servers.sh"
 # Debian's chromium, espeak-ng and fonts (browser tests, spoken announcements).
 if [[ -x "$here/browser.sh" ]]; then "$here/browser.sh"; fi
+# Debian's prometheus (promtool) and alertmanager (amtool): the operations tests.
+if [[ -x "$here/prometheus.sh" ]]; then "$here/prometheus.sh"; fi
 "$here/migrate.sh" --if-present
 
 log "python -m pytest $*"

@@ -4,13 +4,13 @@ projection and the metrics after each commit that raised events."""
 import logging
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Summary
 
 from shared import events
 from shared.config import settings_from
 from shared.redis_store import make_client
 from shared.unit_of_work import UnitOfWorkProvider
-from services.queue import display
+from services.queue import display, monitoring
 from services.queue.handlers import rules_from
 from services.queue.repository import QueueRepositories, journal_change
 
@@ -41,6 +41,24 @@ class QueueMetrics:
                                       ["site", "service"], buckets=SERVICE_BUCKETS, registry=registry)
         self.outbox_pending = Gauge("ptsp_outbox_pending", "Events committed but not yet published",
                                     registry=registry)
+        # Operations (alerts and dashboards; see docs/architecture.md, "Operations").
+        self.outbox_oldest = Gauge("ptsp_outbox_oldest_age_seconds",
+                                   "Age of the oldest event not yet published (0 when none)", registry=registry)
+        self.over_target = counter("ptsp_waits_over_target_total", "Calls whose wait exceeded the service's target")
+        self.target = Gauge("ptsp_wait_target_seconds", "The service's target wait", ["site", "service"],
+                            registry=registry)
+        self.oldest_waiting = Gauge("ptsp_queue_oldest_wait_seconds", "How long the longest-waiting ticket has waited",
+                                    ["site", "service"], registry=registry)
+        self.display_stored = Gauge("ptsp_display_updated_timestamp_seconds",
+                                    "Unix time the site's display state was last stored or found current in Redis",
+                                    ["site"], registry=registry)
+        # Counter numbers, not officers: a handful per site.
+        self.counter_calls = Counter("ptsp_counter_calls_total", "Tickets called to a counter", ["site", "counter"],
+                                     registry=registry)
+        self.counter_service = Summary("ptsp_counter_service_seconds", "Service time at a counter",
+                                       ["site", "counter"], registry=registry)
+        self.targets = {}
+        self.sites_with_targets = set()
 
     def record(self, event):
         labels = (event.site, event.service) if hasattr(event, "service") else None
@@ -49,9 +67,14 @@ class QueueMetrics:
         elif isinstance(event, events.TicketCalled):
             self.called.labels(*labels).inc()
             self.wait.labels(*labels).observe(event.wait_s)
+            self.counter_calls.labels(event.site, str(event.counter)).inc()
+            target = self.targets.get(labels)
+            if target is not None and event.wait_s > target:
+                self.over_target.labels(*labels).inc()
         elif isinstance(event, events.TicketCompleted):
             self.completed.labels(*labels).inc()
             self.service_time.labels(*labels).observe(event.service_time_s)
+            self.counter_service.labels(event.site, str(event.counter)).observe(event.service_time_s)
         elif isinstance(event, events.TicketNoShow):
             self.no_shows.labels(*labels).inc()
         elif isinstance(event, events.TicketTransferred):
@@ -61,15 +84,44 @@ class QueueMetrics:
 
     def after_commit(self, uow):
         """Runs after the display projection's hook, which leaves the new state."""
+        if uow.site_code not in self.sites_with_targets or any(
+                isinstance(event, events.TicketCalled) for event in uow.events):
+            # the targets the waits are measured against, as they are now
+            with uow.factory.cursor() as cur:
+                for site, targets in monitoring.wait_targets(cur, uow.site_code).items():
+                    self.set_targets(site, targets)
         for event in uow.events:
             self.record(event)
         state = getattr(uow, "display_state", None)
         if state is not None:
             self.set_queue_lengths(state)
+            self.display_current(uow.site_code)
 
     def set_queue_lengths(self, state):
         for service, waiting in state["waiting"].items():
             self.queue_length.labels(state["site"], service).set(waiting)
+
+    def set_targets(self, site, targets):
+        """Learn the services' targets; their counters start at 0 so that rates and
+        ratios over them exist before the first ticket of the day."""
+        self.sites_with_targets.add(site)
+        for service, target in targets.items():
+            self.targets[(site, service)] = target
+            self.target.labels(site, service).set(target)
+            for instrument in (self.issued, self.called, self.completed, self.no_shows, self.transferred,
+                               self.cancelled, self.over_target, self.wait, self.service_time):
+                instrument.labels(site, service)
+
+    def set_oldest_waiting(self, site, ages):
+        for service, age in ages.items():
+            self.oldest_waiting.labels(site, service).set(age)
+
+    def set_outbox(self, pending, oldest_age_s):
+        self.outbox_pending.set(pending)
+        self.outbox_oldest.set(oldest_age_s)
+
+    def display_current(self, site):
+        self.display_stored.labels(site).set_to_current_time()
 
 
 class QueueStore(UnitOfWorkProvider):

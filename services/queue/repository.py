@@ -77,11 +77,6 @@ def ping(cur):
     return cur.fetchone()["ok"] == 1
 
 
-def outbox_pending(cur):
-    cur.execute("SELECT count(*) AS n FROM queue.outbox WHERE published_at IS NULL")
-    return cur.fetchone()["n"]
-
-
 class Tickets:
     def __init__(self, cur, site_id, uow):
         self.cur, self.site_id, self.uow = cur, site_id, uow

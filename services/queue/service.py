@@ -9,7 +9,7 @@ from shared.config import SettingsProvider
 from shared.errors import PtspError
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
-from services.queue import admin, display, handlers, views
+from services.queue import admin, display, handlers, monitoring, views
 from services.queue import repository as repo
 from services.queue.commands import (
     CompleteTicket, CounterSettings, IssueForStep, IssueTicket, NewCounter, NewOfficer, NewService,
@@ -219,7 +219,7 @@ class QueueService:
         the boards over at local midnight."""
         with self.uow.cursor() as cur:
             sites = repo.all_sites(cur)
-            self.metrics.outbox_pending.set(repo.outbox_pending(cur))
+            monitoring.sample(cur, self.metrics)  # outbox lag, targets, oldest waits
         for site in sites:
             with self.uow(site["code"], actor="system") as uow:
                 handlers.close_previous_days(uow)
@@ -235,3 +235,6 @@ class QueueService:
                 state = self.display.refresh(self.uow, site["code"])
                 if state is not None:
                     self.metrics.set_queue_lengths(state)
+                    self.metrics.display_current(site["code"])
+            else:
+                self.metrics.display_current(site["code"])  # the boards show the current state

@@ -1,0 +1,236 @@
+"""Sending, as plain functions of an :class:`Outlet` (everything sending needs) and
+the database.
+
+A recorded message is *planned*: its citizen's contact is asked of the owning
+service (the ``lookup``), and one delivery row is made for each configured channel
+the contact has an address for (unique per message, channel and recipient hash, so
+planning twice makes nothing twice). A citizen without contact gets nothing.
+
+A delivery is *attempted*: taken with a lease (so two workers never send it
+together), rendered, rate-limited per recipient, handed to its channel. A
+transient failure is tried again after an exponential backoff, up to
+``max_attempts``; a permanent one, or the last try, makes it dead: listed for a
+supervisor with its reason (never the address) and re-sendable. Each delivery
+stands alone, so one channel down neither stops the others nor loses anything.
+
+Sending is at-least-once at the channel: a process that dies after the hand-off
+but before recording it sends that one message again after the lease.
+"""
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Mapping, Optional, Sequence
+
+import eventlet
+
+from services.notify import domain
+from services.notify import repository as repo
+from services.notify.channels import DeliveryFailure, Meta
+from services.notify.domain import Contact, Message
+from services.notify.masking import mask, recipient_hash
+from services.notify.rendering import Renderer
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_s: float = 5.0
+    max_s: float = 600.0
+    lease_s: float = 60.0     # longer than any channel's timeout
+
+    def delay(self, attempts: int) -> timedelta:
+        """After the n-th failed attempt: base, 2·base, 4·base, … capped."""
+        return timedelta(seconds=min(self.max_s, self.base_s * 2 ** max(0, attempts - 1)))
+
+
+# lookup(subject, subject_id) -> the owner's answer: {"email", "phone", "language",
+# "track_url", "estimated_wait_s"} or None. Raises when the owner cannot be asked.
+Lookup = Callable[[str, object], Optional[Mapping]]
+
+
+@dataclass
+class Outlet:
+    channels: Mapping[str, object]          # name -> channel (channels.py)
+    lookup: Lookup
+    secret: str                             # keys the recipient hash
+    renderer: Renderer = field(default_factory=Renderer)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    rate_limit_per_hour: int = 20
+    metrics: Optional[object] = None        # NotifyMetrics
+    clock: Callable[[], datetime] = utcnow
+
+    @classmethod
+    def from_settings(cls, settings, channels, lookup, metrics=None, clock=utcnow) -> "Outlet":
+        return cls(channels=channels, lookup=lookup, secret=settings.PTSP_SECRET,
+                   renderer=Renderer(settings.NOTIFY_SITE_NAME),
+                   policy=RetryPolicy(settings.NOTIFY_MAX_ATTEMPTS, settings.NOTIFY_RETRY_BASE_S,
+                                      settings.NOTIFY_RETRY_MAX_S),
+                   rate_limit_per_hour=settings.NOTIFY_RATE_LIMIT_PER_HOUR, metrics=metrics, clock=clock)
+
+
+# --- the entry points ---------------------------------------------------------------------------
+
+def dispatch(outlet: Outlet, db, message_ids: Sequence) -> dict:
+    """Right after the event's transaction committed: plan and attempt these
+    messages now. Whatever fails here stays recorded for :func:`run_due`."""
+    if not message_ids:
+        return {"planned": 0, "attempted": 0, "sent": 0}
+    with db.transaction() as cur:
+        messages = repo.claim_messages(cur, outlet.clock(), outlet.policy.lease_s, len(message_ids), message_ids)
+    contacts = {message["id"]: plan(outlet, db, message) for message in messages}
+    return {"planned": len(messages), **_drain_channels(outlet, db, 100, contacts, list(message_ids))}
+
+
+def run_due(outlet: Outlet, db, limit: int = 100) -> dict:
+    """The periodic sweep (a nameko timer): messages not yet planned (the process died,
+    the owner could not be asked) and deliveries due for a retry."""
+    with db.transaction() as cur:
+        messages = repo.claim_messages(cur, outlet.clock(), outlet.policy.lease_s, limit)
+    contacts = {message["id"]: plan(outlet, db, message) for message in messages}
+    result = {"planned": len(messages), **_drain_channels(outlet, db, limit, contacts, None)}
+    if outlet.metrics:
+        with db.transaction() as cur:
+            outlet.metrics.set_dead_letters(repo.count_dead(cur))
+    return result
+
+
+def _drain_channels(outlet: Outlet, db, limit: int, contacts: dict, message_ids) -> dict:
+    """Each channel in a greenthread of its own, so a mail server that hangs until its
+    timeout does not hold back the SMS. Within a channel, deliveries are taken one at
+    a time: a lease starts when its attempt does, so a long queue behind a slow server
+    never outlives its leases (which would let another worker send the same twice)."""
+    pool = eventlet.GreenPool(max(1, len(outlet.channels)))
+    threads = [pool.spawn(_drain, outlet, db, channel, limit, contacts, message_ids) for channel in outlet.channels]
+    results = [outcome for thread in threads for outcome in thread.wait()]
+    return {"attempted": len(results), "sent": results.count("sent")}
+
+
+def _drain(outlet: Outlet, db, channel: str, limit: int, contacts: dict, message_ids) -> list[str]:
+    outcomes = []
+    while len(outcomes) < limit:
+        with db.transaction() as cur:
+            claimed = repo.claim_deliveries(cur, outlet.clock(), outlet.policy.lease_s, 1, message_ids, channel)
+        if not claimed:
+            break
+        delivery = claimed[0]
+        outcomes.append(attempt(outlet, db, delivery, contacts.get(delivery["message_id"])))
+    return outcomes
+
+
+def resend(db, dead_id) -> bool:
+    """A supervisor's "send again" for a dead delivery or message; the next sweep sends it."""
+    with db.transaction() as cur:
+        return repo.resend(cur, dead_id)
+
+
+def dead_letters(db, site: Optional[str] = None, limit: int = 200) -> list[dict]:
+    with db.transaction() as cur:
+        return repo.dead_letters(cur, site, limit)
+
+
+# --- the steps --------------------------------------------------------------------------------
+
+def ask_contact(outlet: Outlet, subject: str, subject_id) -> Optional[Contact]:
+    return Contact.from_rpc(outlet.lookup(subject, subject_id))
+
+
+def plan(outlet: Outlet, db, message: dict) -> Optional[Contact]:
+    """Make the deliveries of one claimed message; returns the contact (for the
+    attempts that follow at once) or None."""
+    try:
+        contact = ask_contact(outlet, message["subject"], message["subject_id"])
+    except Exception as exc:  # noqa: BLE001 - the owner being unreachable is a transient failure
+        error = f"contact lookup: {type(exc).__name__}"
+        with db.transaction() as cur:
+            if message["attempts"] >= outlet.policy.max_attempts:
+                repo.set_message(cur, message["id"], "dead", error)
+            else:
+                repo.set_message(cur, message["id"], "pending", error,
+                                 outlet.clock() + outlet.policy.delay(message["attempts"]))
+        log.warning("notify %s %s: %s", message["kind"], message["id"], error)
+        return None
+    found = domain.addresses(contact, list(outlet.channels))
+    with db.transaction() as cur:
+        for channel, address in found:
+            repo.insert_delivery(cur, message, channel, recipient_hash(outlet.secret, address), mask(address))
+        repo.set_message(cur, message["id"], "planned" if found else "no_contact")
+    return contact
+
+
+def attempt(outlet: Outlet, db, delivery: dict, contact: Optional[Contact] = None) -> str:
+    """Try one claimed delivery once; returns its new status."""
+    channel_name, kind, site = delivery["channel"], delivery["kind"], delivery["site"]
+    if contact is None:
+        try:
+            contact = ask_contact(outlet, delivery["subject"], delivery["subject_id"])
+        except Exception as exc:  # noqa: BLE001 - the owner unreachable: like a channel down
+            return _failed(outlet, db, delivery, f"contact lookup: {type(exc).__name__}", transient=True)
+    try:
+        address = _address_for(outlet, contact, delivery)
+        if address is None:
+            return _dead(outlet, db, delivery, "recipient no longer on record")
+        channel = outlet.channels.get(channel_name)
+        if channel is None:
+            return _dead(outlet, db, delivery, f"channel {channel_name} is not configured")
+        now = outlet.clock()
+        with db.transaction() as cur:
+            recent = repo.sent_since(cur, delivery["recipient_hash"], now - timedelta(hours=1))
+        if recent >= outlet.rate_limit_per_hour:
+            return _dead(outlet, db, delivery, f"rate limited: {recent} messages in the last hour")
+        message = Message(event_id=delivery["event_id"], kind=kind, site=site, subject=delivery["subject"],
+                          subject_id=delivery["subject_id"], occurred_at=delivery["event_at"],
+                          facts=delivery["facts"], language=delivery["language"])
+        rendered = outlet.renderer.render(message, contact)
+        channel.send(address, rendered, Meta(delivery_id=str(delivery["id"]), kind=kind, site=site,
+                                             language=rendered.language))
+    except DeliveryFailure as exc:
+        return _failed(outlet, db, delivery, str(exc), transient=exc.transient)
+    except Exception as exc:  # noqa: BLE001
+        # A template or programming error: trying again cannot help. Type and place
+        # only: the text of an unknown exception might quote the address.
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        log.error("notify delivery %s failed: %s at %s:%d", delivery["id"], type(exc).__name__,
+                  where.filename, where.lineno)
+        return _dead(outlet, db, delivery, f"error: {type(exc).__name__}")
+    sent_at = outlet.clock()
+    with db.transaction() as cur:
+        repo.mark_sent(cur, delivery["id"], sent_at)
+    if outlet.metrics:
+        outlet.metrics.record_sent(channel_name, site, kind, (sent_at - delivery["event_at"]).total_seconds())
+    log.info("notify %s via %s to %s sent (attempt %d)", kind, channel_name, delivery["recipient_masked"],
+             delivery["attempts"])
+    return "sent"
+
+
+def _address_for(outlet: Outlet, contact: Optional[Contact], delivery: dict) -> Optional[str]:
+    """The contact's address on this channel, if it is still the one planned for."""
+    for channel, address in domain.addresses(contact, [delivery["channel"]]):
+        if recipient_hash(outlet.secret, address) == delivery["recipient_hash"]:
+            return address
+    return None
+
+
+def _failed(outlet: Outlet, db, delivery: dict, error: str, transient: bool) -> str:
+    retry = transient and delivery["attempts"] < outlet.policy.max_attempts
+    with db.transaction() as cur:
+        if retry:
+            repo.mark_failed(cur, delivery["id"], error,
+                             outlet.clock() + outlet.policy.delay(delivery["attempts"]))
+        else:
+            repo.mark_dead(cur, delivery["id"], error)
+    if outlet.metrics:
+        outlet.metrics.record_failed(delivery["channel"], delivery["site"], delivery["kind"], retry)
+    log.warning("notify %s via %s to %s: %s (attempt %d, %s)", delivery["kind"], delivery["channel"],
+                delivery["recipient_masked"], error, delivery["attempts"], "will retry" if retry else "dead")
+    return "failed" if retry else "dead"
+
+
+def _dead(outlet: Outlet, db, delivery: dict, error: str) -> str:
+    return _failed(outlet, db, delivery, error, transient=False)

@@ -1,0 +1,556 @@
+"""The notify service's sending against real servers: the development SMTP sink
+(its own process, started by the test), a webhook receiver (a real HTTP server in
+the test that verifies the signature independently) and the test PostgreSQL.
+
+The contact lookup is a table in the test: it stands for the owner's RPC (queue's
+ticket contact, documents' applicant contact), which the lead wires in.
+"""
+import email
+import email.policy
+import hashlib
+import hmac
+import json
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import eventlet
+import eventlet.wsgi
+import pytest
+from prometheus_client import CollectorRegistry
+
+from shared import events as ev
+from services.notify import delivery, domain, handlers
+from services.notify.channels import EmailChannel, LogChannel, WebhookChannel
+from services.notify.domain import TurnNearRule
+from services.notify.metrics import NotifyMetrics
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SECRET = "test-webhook-secret-" + "s" * 20
+HASH_SECRET = "test-hash-secret"
+
+
+# --- real servers ------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        eventlet.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class Sink:
+    """``python -m services.notify.smtp_sink`` in a process of its own."""
+
+    def __init__(self, directory, port):
+        self.directory, self.port, self.process = Path(directory), port, None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.notify.smtp_sink", "--port", str(self.port), "--dir",
+             str(self.directory)], cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_until(lambda: port_open(self.port) or self.process.poll() is not None, what="the SMTP sink")
+        assert self.process.poll() is None, self.process.stderr.read().decode()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def mails(self):
+        if not self.directory.exists():
+            return []
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in sorted(self.directory.glob("*.eml"))]
+
+
+class Receiver:
+    """An SMS/WhatsApp gateway: verifies each request's signature and timestamp the
+    way docs/notify-webhook.md says (its own HMAC code), answers ``status``."""
+
+    def __init__(self):
+        self.received, self.refused = [], 0
+        self.answers = {}   # path -> HTTP status to answer instead of 200
+        self.socket = eventlet.listen(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.server = eventlet.spawn(eventlet.wsgi.server, self.socket, self.app, log_output=False)
+
+    def app(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        timestamp = environ.get("HTTP_X_PTSP_TIMESTAMP", "")
+        expected = "sha256=" + hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= 300
+        if not (fresh and hmac.compare_digest(expected, environ.get("HTTP_X_PTSP_SIGNATURE", ""))):
+            self.refused += 1
+            start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+            return [b"bad signature"]
+        if environ["PATH_INFO"] in self.answers:
+            start_response(f"{self.answers[environ['PATH_INFO']]} Refused", [("Content-Type", "text/plain")])
+            return [b"unknown number"]
+        self.received.append({"path": environ["PATH_INFO"], **json.loads(body)})
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"ok":true}']
+
+    def close(self):
+        self.server.kill()
+        self.socket.close()
+
+
+@pytest.fixture
+def sink(tmp_path):
+    sink = Sink(tmp_path / "mail", free_port())
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += timedelta(seconds=seconds)
+
+
+class Contacts:
+    """Stands for the owners' contact RPCs: subject id -> answer."""
+
+    def __init__(self):
+        self.table, self.calls, self.down = {}, 0, False
+
+    def __call__(self, subject, subject_id):
+        self.calls += 1
+        if self.down:
+            raise ConnectionError("owner unreachable")
+        return self.table.get(uuid.UUID(str(subject_id)))
+
+
+@pytest.fixture
+def site():
+    # A site of this test's own: the projection and the deliveries never meet another test's.
+    return f"notify-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def world(db, sink, receiver, site):
+    clock, contacts = Clock(), Contacts()
+    channels = {
+        "email": EmailChannel("127.0.0.1", sink.port, "PTSP <no-reply@ptsp.test>", timeout_s=5),
+        "sms": WebhookChannel("sms", receiver.url + "/sms", SECRET, timeout_s=5),
+        "whatsapp": WebhookChannel("whatsapp", receiver.url + "/wa", SECRET, timeout_s=5),
+    }
+    metrics = NotifyMetrics(CollectorRegistry())
+    outlet = delivery.Outlet(channels=channels, lookup=contacts, secret=HASH_SECRET, metrics=metrics, clock=clock,
+                             policy=delivery.RetryPolicy(max_attempts=4, base_s=5, max_s=60))
+    return World(db, outlet, contacts, clock, sink, receiver, site, metrics)
+
+
+class World:
+    def __init__(self, db, outlet, contacts, clock, sink, receiver, site, metrics):
+        self.db, self.outlet, self.contacts, self.clock = db, outlet, contacts, clock
+        self.sink, self.receiver, self.site, self.metrics = sink, receiver, site, metrics
+        self.rule, self.n = TurnNearRule(ahead=3), 0
+
+    # what the lead's nameko handler does for one event: record in a transaction, then dispatch
+    def handle(self, event):
+        with self.db.transaction() as cur:
+            if isinstance(event, domain.ApplicationEvent):
+                ids = handlers.record_application_event(cur, event)
+            else:
+                ids = handlers.record_queue_event(cur, event, self.rule, 900)
+        delivery.dispatch(self.outlet, self.db, ids)
+        return ids
+
+    def issue(self, email_address=None, phone=None, language="id", service="SKCK", contact=True):
+        self.n += 1
+        at = self.clock() + timedelta(seconds=self.n)
+        event = ev.TicketIssued(site=self.site, occurred_at=at, ticket_id=uuid.uuid4(), number=f"B{self.n:03d}",
+                                service=service, priority="regular", issued_at=at,
+                                has_contact=contact, language=language)
+        if contact:
+            self.contacts.table[event.ticket_id] = {
+                "email": email_address, "phone": phone, "language": language,
+                "track_url": f"http://ptsp.test/t/{event.ticket_id}?k=secret", "estimated_wait_s": 600}
+        return event
+
+    def called(self, issued, counter=2):
+        return ev.TicketCalled(site=self.site, occurred_at=self.clock(), ticket_id=issued.ticket_id,
+                               number=issued.number, service=issued.service, priority="regular",
+                               counter=counter, wait_s=30)
+
+    def deliveries(self, ids=None):
+        with self.db.transaction() as cur:
+            cur.execute("SELECT * FROM notify.deliveries WHERE site = %s ORDER BY created_at, channel", (self.site,))
+            return cur.fetchall()
+
+    def messages(self):
+        with self.db.transaction() as cur:
+            cur.execute("SELECT * FROM notify.messages WHERE site = %s ORDER BY created_at", (self.site,))
+            return cur.fetchall()
+
+
+def unique_email(prefix="warga"):
+    return f"{prefix}.{uuid.uuid4().hex[:8]}@example.id"
+
+
+def unique_phone():
+    return "0812" + str(uuid.uuid4().int)[:8]
+
+
+def text_of(mail):
+    return mail.get_body(("plain",)).get_content()
+
+
+# --- the tests ------------------------------------------------------------------------------------
+
+def test_each_message_kind_arrives_by_email_and_webhook(world):
+    """Broke: a kind of message that never reaches the citizen. Checks: every queue
+    and application message arrives once at the real SMTP sink (as a .eml with the
+    number or the application's words, text and HTML) and once on each webhook
+    channel with a valid signature, in the citizen's language; the delivery record
+    says sent, the metrics count it."""
+    world.sink.start()
+    address, phone = unique_email(), unique_phone()
+    tickets = [world.issue(unique_email()) for _ in range(4)]          # four ahead
+    mine = world.issue(address, phone, language="en")
+    for t in tickets + [mine]:
+        world.handle(t)
+    world.handle(world.called(tickets[0]))                          # mine: 3 ahead -> turn near
+    world.handle(world.called(mine, counter=5))
+    world.handle(ev.TicketNoShow(site=world.site, occurred_at=world.clock(), ticket_id=mine.ticket_id,
+                                 number=mine.number, service=mine.service, priority="regular", counter=5,
+                                 reason="recalls"))
+    application_id = uuid.uuid4()
+    world.contacts.table[application_id] = {"email": address, "phone": phone, "language": "en",
+                                            "track_url": "http://ptsp.test/a/ABC123"}
+    base = {"site": world.site, "occurred_at": world.clock().isoformat(), "application_id": str(application_id),
+            "type": "SIM_A_NEW", "type_name": "SIM A Baru", "type_name_en": "New SIM A"}
+    for event_type, fields in (
+            ("application_submitted", {"step": "registration", "step_name_en": "Registration"}),
+            ("application_advanced", {"step": "theory", "step_name_en": "Theory test", "service": "SIM"}),
+            ("application_failed", {"step": "practice", "step_name_en": "Practical test", "reason": "failed",
+                                    "retake_after": "2026-12-10"}),
+            ("application_ready", {"valid_until": "2031-11-26"}),
+            ("application_status_changed", {"status": "in_progress"})):
+        world.handle(domain.parse_application_event(event_type, {**base, "event_id": str(uuid.uuid4()), **fields}))
+
+    mine_mail = [m for m in world.sink.mails() if m["To"] == address]
+    kinds = [m["X-PTSP-Kind"] for m in mine_mail]
+    assert sorted(kinds) == sorted(["ticket_issued", "turn_near", "ticket_called", "ticket_no_show",
+                                    "application_submitted", "application_advanced", "application_failed",
+                                    "application_ready", "application_status"])
+    by_kind = {m["X-PTSP-Kind"]: m for m in mine_mail}
+    assert mine.number in by_kind["ticket_issued"]["Subject"]
+    assert "counter 5" in text_of(by_kind["ticket_called"])
+    assert "3 people are ahead" in text_of(by_kind["turn_near"])
+    assert "10 December 2026" in text_of(by_kind["application_failed"])
+    assert by_kind["ticket_issued"].get_body(("html",)) is not None
+    for path in ("/sms", "/wa"):
+        got = [r for r in world.receiver.received if r["path"] == path]
+        assert sorted(r["kind"] for r in got) == sorted(kinds)
+        assert all(r["language"] == "en" and r["to"] == domain_phone(phone) for r in got)
+    assert world.receiver.refused == 0
+    assert {d["status"] for d in world.deliveries()} == {"sent"}
+    assert world.metrics.sent.labels("email", world.site, "turn_near")._value.get() == 1
+
+
+def domain_phone(phone):
+    return phone   # the webhook gets the number as the owner gave it
+
+
+def test_smtp_down_then_up_the_message_arrives_once(world):
+    """Broke: a message lost, or sent twice, when the mail server is down for a while.
+    Checks: with no SMTP server the e-mail delivery fails transiently (the SMS goes
+    out at once regardless); retries before the backoff has passed do nothing; after
+    the server comes up, the sweep sends it, and further sweeps send nothing more:
+    exactly one .eml."""
+    address = unique_email()
+    ticket = world.issue(address, unique_phone())
+    world.handle(ticket)
+    rows = {d["channel"]: d for d in world.deliveries()}
+    assert rows["email"]["status"] == "failed" and rows["email"]["attempts"] == 1
+    assert "ConnectionRefusedError" in rows["email"]["last_error"] and address not in rows["email"]["last_error"]
+    assert rows["sms"]["status"] == "sent" and rows["whatsapp"]["status"] == "sent"
+
+    assert delivery.run_due(world.outlet, world.db)["attempted"] == 0     # backoff not over yet
+    world.clock.advance(5)
+    delivery.run_due(world.outlet, world.db)                              # still down: second failure
+    assert {d["channel"]: d["attempts"] for d in world.deliveries()}["email"] == 2
+
+    world.sink.start()
+    world.clock.advance(10)
+    assert delivery.run_due(world.outlet, world.db)["sent"] == 1
+    for _ in range(3):
+        world.clock.advance(120)
+        assert delivery.run_due(world.outlet, world.db)["attempted"] == 0
+    mails = world.sink.mails()
+    assert [m["To"] for m in mails] == [address]
+    assert {d["channel"]: d["status"] for d in world.deliveries()}["email"] == "sent"
+    assert world.metrics.retried.labels("email", world.site, "ticket_issued")._value.get() == 2
+
+
+def test_transient_failures_end_dead_and_a_supervisor_resends(world):
+    """Broke: a message retried for ever, or dropped after the last try. Checks: with
+    the SMTP server down for good, the delivery is dead after max_attempts with its
+    reason, listed as a dead letter with the masked recipient only; after a re-send
+    with the server up, it arrives once."""
+    address = unique_email()
+    world.outlet.channels = {"email": world.outlet.channels["email"]}
+    world.handle(world.issue(address))
+    for _ in range(5):
+        world.clock.advance(120)
+        delivery.run_due(world.outlet, world.db)
+    [row] = world.deliveries()
+    assert row["status"] == "dead" and row["attempts"] == 4
+    dead = [d for d in delivery.dead_letters(world.db, world.site)]
+    assert [(d["id"], d["recipient_masked"], d["channel"]) for d in dead] == [(row["id"], "w***@example.id", "email")]
+    assert address not in json.dumps([{k: str(v) for k, v in d.items()} for d in dead])
+
+    delivery.run_due(world.outlet, world.db)
+    assert world.metrics.dead_letters.labels(world.site)._value.get() == 1
+    world.sink.start()
+    assert delivery.resend(world.db, row["id"])
+    assert not delivery.resend(world.db, row["id"])          # pending now: not dead twice
+    assert delivery.run_due(world.outlet, world.db)["sent"] == 1
+    delivery.run_due(world.outlet, world.db)
+    assert [m["To"] for m in world.sink.mails()] == [address]
+    assert not delivery.resend(world.db, row["id"])          # sent stays sent
+    assert world.metrics.dead_letters.labels(world.site)._value.get() == 0
+
+
+def test_permanent_refusal_is_dead_at_once_and_other_channels_go_on(world):
+    """Broke: a gateway's "never" retried, or one channel's failure stopping another.
+    Checks: the SMS gateway answering 400 makes the SMS delivery dead after one try
+    with the HTTP status as reason, while the WhatsApp and e-mail deliveries are sent."""
+    world.sink.start()
+    world.receiver.answers["/sms"] = 400
+    world.handle(world.issue(unique_email(), unique_phone()))
+    status = {d["channel"]: (d["status"], d["attempts"], d["last_error"]) for d in world.deliveries()}
+    assert status["sms"] == ("dead", 1, "sms webhook: HTTP 400")
+    assert status["whatsapp"][0] == "sent" and status["email"][0] == "sent"
+
+
+def test_redelivered_event_sends_one_message(world):
+    """Broke: a redelivered event (or a second worker) sending again. Checks: the same
+    event recorded and dispatched three times, and swept, gives one message row,
+    one delivery per channel and one e-mail."""
+    world.sink.start()
+    address = unique_email()
+    event = world.issue(address)
+    for _ in range(3):
+        world.handle(event)
+        delivery.run_due(world.outlet, world.db)
+    assert len(world.messages()) == 1
+    assert [d["channel"] for d in world.deliveries()] == ["email"]
+    assert [m["To"] for m in world.sink.mails()] == [address]
+
+
+def test_no_contact_gets_nothing_and_breaks_nothing(world):
+    """Broke: a citizen without contact causing errors or empty sends. Checks: a ticket
+    issued without contact records no message; one whose owner answers "no contact"
+    is marked no_contact with no delivery; both still count in the waiting line, and
+    the next citizen's messages go out."""
+    world.sink.start()
+    silent = world.issue(contact=False)
+    assert world.handle(silent) == []
+    unknown = world.issue(address := unique_email())
+    del world.contacts.table[unknown.ticket_id]
+    world.handle(unknown)
+    assert [m["status"] for m in world.messages()] == ["no_contact"]
+    assert world.deliveries() == []
+    third = world.issue(address)
+    world.handle(third)
+    assert "2 orang di depan" in text_of(world.sink.mails()[0])
+
+
+def test_owner_unreachable_then_back(world):
+    """Broke: messages lost while the owning service cannot be asked for the contact.
+    Checks: the message stays pending with the reason, and the sweep sends it once
+    the owner answers again."""
+    world.sink.start()
+    world.contacts.down = True
+    address = unique_email()
+    world.handle(world.issue(address))
+    [message] = world.messages()
+    assert message["status"] == "pending" and message["last_error"] == "contact lookup: ConnectionError"
+    world.contacts.down = False
+    world.clock.advance(10)
+    delivery.run_due(world.outlet, world.db)
+    assert [m["To"] for m in world.sink.mails()] == [address]
+
+
+def test_turn_near_exactly_once_when_several_are_called_at_once(world):
+    """Broke: concurrent handlers of calls in the same line each sending turn-near (or
+    none). Checks: with seven waiting (N=3), three called on three greenthreads at
+    once, the three tickets that drop to three or fewer ahead get exactly one
+    turn-near each, and three turn-near e-mails arrive."""
+    world.sink.start()
+    tickets = [world.issue(unique_email()) for _ in range(7)]
+    for t in tickets:
+        world.handle(t)
+    pool = eventlet.GreenPool()
+    for t in tickets[:3]:
+        pool.spawn(world.handle, world.called(t))
+    pool.waitall()
+    near = [m for m in world.messages() if m["kind"] == "turn_near"]
+    assert sorted(str(m["subject_id"]) for m in near) == sorted(str(t.ticket_id) for t in tickets[4:7])
+    assert sorted(m["X-PTSP-Kind"] for m in world.sink.mails()).count("turn_near") == 3
+
+
+def test_rate_limit_per_recipient(world):
+    """Broke: a citizen flooded with messages (a loop, a bug). Checks: with a limit of
+    two per hour, the third message to the same address is dead as rate limited while
+    another citizen's still goes out; an hour later a re-send goes through."""
+    world.sink.start()
+    world.outlet.rate_limit_per_hour = 2
+    address = unique_email()
+    ticket = world.issue(address)
+    world.handle(ticket)
+    world.handle(world.called(ticket))
+    world.handle(ev.TicketNoShow(site=world.site, occurred_at=world.clock(), ticket_id=ticket.ticket_id,
+                                 number=ticket.number, service=ticket.service, priority="regular", counter=2,
+                                 reason="officer"))
+    other = world.issue(unique_email("other"))
+    world.handle(other)
+    rows = {(d["kind"], d["recipient_masked"]): d for d in world.deliveries()}
+    assert rows[("ticket_no_show", "w***@example.id")]["status"] == "dead"
+    assert rows[("ticket_no_show", "w***@example.id")]["last_error"].startswith("rate limited")
+    assert rows[("ticket_issued", "w***@example.id")]["status"] == "sent"
+    assert len([m for m in world.sink.mails() if m["To"] == address]) == 2
+    assert len([m for m in world.sink.mails() if m["To"] != address]) == 1
+    world.clock.advance(3601)
+    assert delivery.resend(world.db, rows[("ticket_no_show", "w***@example.id")]["id"])
+    assert delivery.run_due(world.outlet, world.db)["sent"] == 1
+
+
+def test_the_delivery_record_holds_no_contact(world, caplog):
+    """Broke: a contact stored or logged in the clear. Checks: no column of the
+    delivery record and no log line of a send (including the log channel) contains
+    the e-mail address or the phone number."""
+    world.sink.start()
+    world.outlet.channels["log"] = LogChannel()
+    address, phone = unique_email(), "081298765432"
+    caplog.set_level("INFO")
+    world.handle(world.issue(address, phone))
+    dump = json.dumps([{k: str(v) for k, v in d.items()} for d in world.deliveries()])
+    assert len(world.deliveries()) == 4
+    for secret in (address, phone, "6281298765432", address.split("@")[0]):
+        assert secret not in dump
+        assert secret not in caplog.text
+    assert "+62812****432" in dump and "+62812****432" in caplog.text
+
+
+def test_a_hanging_mail_server_does_not_hold_back_the_sms(world):
+    """Broke: one channel's outage delaying the others. Checks: with an SMTP server
+    that accepts the connection and never answers, the SMS and WhatsApp messages
+    arrive while the e-mail attempt is still waiting for its timeout; the e-mail
+    delivery then fails transiently (to be retried), nothing is lost."""
+    hanging = eventlet.listen(("127.0.0.1", 0))          # never accepts: no greeting ever comes
+    try:
+        world.outlet.channels["email"] = EmailChannel("127.0.0.1", hanging.getsockname()[1], "PTSP <a@b.c>",
+                                                      timeout_s=6)
+        worker = eventlet.spawn(world.handle, world.issue(unique_email(), unique_phone()))
+        # Both webhooks arrive well within the e-mail's timeout, the e-mail still hanging.
+        wait_until(lambda: len(world.receiver.received) == 2, timeout=5, what="SMS and WhatsApp")
+        assert not worker.dead
+        assert {d["channel"]: d["status"] for d in world.deliveries()}["email"] == "pending"
+        worker.wait()
+        status = {d["channel"]: (d["status"], d["last_error"]) for d in world.deliveries()}
+        assert status["email"] == ("failed", f"smtp 127.0.0.1:{hanging.getsockname()[1]}: SMTPServerDisconnected")
+        assert status["sms"][0] == status["whatsapp"][0] == "sent"
+    finally:
+        hanging.close()
+
+
+def test_a_burst_recorded_while_sending_was_down_goes_out_once(world):
+    """Broke: messages lost when the process dies between recording an event and
+    sending, or in the middle of a send. Checks: twenty events recorded with no
+    dispatch (the process died after each commit), one delivery taken and never
+    finished (died mid-send): after the lease, the sweeps send every message exactly
+    once, with dispatch and sweeps running concurrently."""
+    world.sink.start()
+    world.outlet.channels = {"email": world.outlet.channels["email"]}
+    addresses, recorded = [], []
+    for _ in range(20):
+        addresses.append(unique_email())
+        event = world.issue(addresses[-1])
+        with world.db.transaction() as cur:
+            recorded += handlers.record_queue_event(cur, event, world.rule, 900)
+    # A worker plans one message and takes its delivery, then dies before sending.
+    from services.notify import repository as repo
+    with world.db.transaction() as cur:
+        [message] = repo.claim_messages(cur, world.clock(), 60, 1, recorded[:1])
+    delivery.plan(world.outlet, world.db, message)
+    with world.db.transaction() as cur:
+        assert len(repo.claim_deliveries(cur, world.clock(), 60, 1, recorded[:1])) == 1
+
+    pool = eventlet.GreenPool()
+    pool.spawn(delivery.dispatch, world.outlet, world.db, recorded)
+    for _ in range(3):
+        pool.spawn(delivery.run_due, world.outlet, world.db)
+    pool.waitall()
+    assert sorted(m["To"] for m in world.sink.mails()) == sorted(addresses[1:])   # the taken one waits its lease
+    world.clock.advance(61)
+    delivery.run_due(world.outlet, world.db)
+    delivery.run_due(world.outlet, world.db)
+    assert sorted(m["To"] for m in world.sink.mails()) == sorted(addresses)
+    assert {d["status"] for d in world.deliveries()} == {"sent"} and len(world.deliveries()) == 20
+
+
+def test_the_sink_keeps_whole_messages_only(world):
+    """Broke: the development sink leaving half-written or unreadable files. Checks:
+    after ten messages there are ten .eml files, each a whole message with its
+    subject, and no temporary file is left behind."""
+    world.sink.start()
+    world.outlet.channels = {"email": world.outlet.channels["email"]}
+    for _ in range(10):
+        world.handle(world.issue(unique_email()))
+    files = list(world.sink.directory.iterdir())
+    assert len(files) == 10 and all(f.suffix == ".eml" and not f.name.startswith(".") for f in files)
+    assert all(m["Subject"].startswith("Nomor antrean") for m in world.sink.mails())
+
+
+def test_a_broken_template_is_dead_and_logged_without_the_address(world, caplog):
+    """Broke: an unexpected error retried for ever, or its log line quoting the
+    contact. Checks: a message whose facts lack what its template needs is dead after
+    one try with the error's type as reason, and the log names neither address."""
+    world.sink.start()
+    address = unique_email()
+    ticket = world.issue(address)
+    with world.db.transaction() as cur:
+        ids = handlers.record_queue_event(cur, ticket, world.rule, 900)
+        cur.execute("UPDATE notify.messages SET facts = facts - 'number' WHERE id = ANY(%s)", (ids,))
+    delivery.dispatch(world.outlet, world.db, ids)
+    [row] = [d for d in world.deliveries() if d["channel"] == "email"]
+    assert (row["status"], row["attempts"], row["last_error"]) == ("dead", 1, "error: UndefinedError")
+    assert "UndefinedError" in caplog.text and address not in caplog.text
+    assert world.sink.mails() == []
