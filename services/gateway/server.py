@@ -32,7 +32,7 @@ from nameko.exceptions import ContainerBeingKilled, IncorrectSignature
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import IntegerConverter, Map, PathConverter, RequestRedirect, UnicodeConverter
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, PathConverter, RequestRedirect
 from werkzeug.wrappers import Request, Response
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,9 @@ CLOSE_CONNECTION = "ptsp.close_connection"
 NO_CONTROL = r"[^/\x00-\x1f\x7f]"
 
 
-class SegmentConverter(UnicodeConverter):
-    """A path segment of at most 200 characters, none of them a control character."""
+class SegmentConverter(BaseConverter):
+    """A path segment of at most 200 characters, none of them a control character
+    (replaces werkzeug's default string converter, which takes any length)."""
     regex = NO_CONTROL + "{1,200}"
 
 
