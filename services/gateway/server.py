@@ -24,6 +24,7 @@ server class, and two servers cannot bind the same port.
 import json
 import logging
 import re
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -40,6 +41,10 @@ access_log = logging.getLogger("services.gateway.access")
 
 DEFAULT_SOCKET_TIMEOUT_S = 30
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+# After refusing a body unread, read and drop what the client still sends for this
+# long before closing: closing with unread data makes the kernel send a reset, which
+# can destroy the 413 before the client reads it (nginx's "lingering close").
+LINGER_S = 2.0
 # Set in the WSGI environ by the app when the connection must not be reused (the
 # request body was refused unread, or it never arrived in full).
 CLOSE_CONNECTION = "ptsp.close_connection"
@@ -162,11 +167,33 @@ class _BodilessFraming:
 
 
 class StrictHttpProtocol(HttpOnlyProtocol):
+    linger = False
+
     def parse_request(self):
         ok = super().parse_request()
         # eventlet logs (and quotes in its error lines) the request line: redact it.
         self.requestline = redact_request_line(self.requestline or "")
         return ok
+
+    def log_request(self, code="-", size="-"):
+        # http.server's own line for a malformed request (400, 505) quotes the raw line.
+        access_log.info("%s %s", redact_request_line(self.requestline or ""), code)
+
+    def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+        access_log.info("refused malformed request from the client")
+
+    def finish(self):
+        if self.linger:
+            try:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_WR)
+                self.connection.settimeout(0.5)
+                deadline = time.monotonic() + LINGER_S
+                while time.monotonic() < deadline and self.connection.recv(65536):
+                    pass
+            except OSError:
+                pass
+        super().finish()
 
     def handle_one_response(self):
         app, wfile = self.application, self.wfile
@@ -178,6 +205,7 @@ class StrictHttpProtocol(HttpOnlyProtocol):
                 answer["bodiless"] = environ["REQUEST_METHOD"] == "HEAD" or code in (204, 304) or code < 200
                 if environ.get(CLOSE_CONNECTION):
                     self.close_connection = 1  # eventlet then sends Connection: close and skips the body
+                    self.linger = True
                 return start_response(status, headers, exc_info)
             return app(environ, start)
 
