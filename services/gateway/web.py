@@ -70,6 +70,9 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
                 with eventlet.Timeout(RPC_TIMEOUT_S, ServiceUnavailable):
                     result = handler(self, request, **path_args)
             except PtspError as exc:
+                # A refusal is an answer: one line, with field names but never their values.
+                log.info("%s %s refused: %s %s %s", method, spec.name, exc.status, exc.error_code,
+                         loggable_fields(exc.fields))
                 headers = {"WWW-Authenticate": 'Bearer realm="ptsp"'} if exc.status == 401 else None
                 return error_response(exc.status, exc.error_code, exc.message(language), exc.fields, headers)
             except ServiceUnavailable:
@@ -98,6 +101,15 @@ class ServiceUnavailable(Exception):
 UNAVAILABLE = (("Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",),
                ("The service is unavailable. Please try again shortly.",))
 INTERNAL = (("Terjadi kesalahan pada sistem.",), ("Something went wrong on our side.",))
+
+
+FIELD_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+
+
+def loggable_fields(fields):
+    """Field names for the log; a name that is not a plain identifier (an unknown key
+    a client sent may be anything, an e-mail address even) is not repeated."""
+    return ",".join(name if FIELD_NAME.match(str(name)) else "<other>" for name in fields) or "-"
 
 
 def language_of(request):

@@ -289,7 +289,8 @@ def test_control_characters_in_any_text_field_give_a_422_naming_it(gateway, site
         client.post("/api/counters/1/call-next", headers=officer)
         note = client.post("/api/counters/1/complete", headers=officer, json={"note": "selesai\x00"})
         assert "note" in assert_json_error(note, 422)["fields"]
-        client.post("/api/counters/1/transfer", headers=officer, json={"service": "SK\x00CK"})
+        moved = client.post("/api/counters/1/transfer", headers=officer, json={"service": "SK\x00CK"})
+        assert "service" in assert_json_error(moved, 422)["fields"]
 
         # NUL in path segments: 404, never a 500.
         for path in ("/api/tickets/%00", "/api/tickets/ab%00cd/cancel", "/t/%00", "/api/admin/services/SIM%00",
