@@ -4,11 +4,18 @@ import redis
 from nameko.extensions import DependencyProvider
 
 
-def make_client(url):
+def make_client(url, name=None):
+    """``name`` is the connection name (CLIENT SETNAME): ``CLIENT LIST`` then shows
+    whose connections they are."""
     return redis.Redis.from_url(
         url, decode_responses=True, socket_timeout=5, socket_connect_timeout=2,
-        health_check_interval=30, retry_on_timeout=True,
+        health_check_interval=30, retry_on_timeout=True, client_name=name,
     )
+
+
+def client_name(config, service_name):
+    """The connection name of a service's Redis clients: ``<namespace>.<service>``."""
+    return f"{config.get('REDIS_NAMESPACE') or 'ptsp'}.{service_name}"
 
 
 def display_key(namespace, site_code):
@@ -25,7 +32,8 @@ def display_channel(client, namespace, site_code):
 
 class Redis(DependencyProvider):
     def setup(self):
-        self.client = make_client(self.container.config["REDIS_URL"])
+        self.client = make_client(self.container.config["REDIS_URL"],
+                                  client_name(self.container.config, self.container.service_name))
 
     def stop(self):
         self.client.close()

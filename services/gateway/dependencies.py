@@ -6,7 +6,7 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
 
-from shared.redis_store import make_client
+from shared.redis_store import client_name, make_client
 
 
 class HealthChecks(DependencyProvider):
@@ -17,7 +17,7 @@ class HealthChecks(DependencyProvider):
         config = self.container.config
         self.database_url = config["DATABASE_URL"]
         self.amqp_uri = config["AMQP_URI"]
-        self.redis = make_client(config["REDIS_URL"])
+        self.redis = make_client(config["REDIS_URL"], client_name(config, self.container.service_name) + ".health")
 
     def stop(self):
         self.redis.close()

@@ -22,7 +22,9 @@ def openapi_document(public_url):
             "operationId": r.name, "summary": r.summary, "tags": r.tags,
             "parameters": [
                 {"name": name, "in": "path", "required": True,
-                 "schema": {"type": "integer"} if kind == "int" else {"type": "string"}}
+                 # The gateway's path converters (services/gateway/server.py) bound both.
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 999_999_999} if kind == "int" else
+                 {"type": "string", "minLength": 1, "maxLength": 200}}
                 for kind, name in PATH_PARAM.findall(r.path)],
             "responses": {str(r.status): answer_spec(r.answer, r.status)},
         }
@@ -39,7 +41,8 @@ def openapi_document(public_url):
             operation["responses"].setdefault("403", error_spec("not allowed for this officer"))
         paths.setdefault(path, {})[r.method.lower()] = operation
     return {
-        "openapi": "3.0.3",
+        # 3.1: its schemas are JSON Schema 2020-12, which pydantic writes (3.0 has no "null" type).
+        "openapi": "3.1.0",
         "info": {"title": "PTSP queue", "version": "1.0.0",
                  "description": "Queue and service flow of a Polres one-stop service office (PTSP). "
                                 "Errors are {\"error\": {\"code\", \"message\", \"fields\"}}; messages are in "

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Literal
 
 import jinja2
-from nameko.web.handlers import http
 from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
 
 from services.gateway import printing, speech
+from services.gateway.server import http
 from services.gateway.web import route
 from shared.errors import InvalidInput, NotFound, PtspError
 
@@ -163,9 +163,9 @@ class PageRoutes:
 
     @http("GET", "/static/<path:path>")
     def static_file(self, request, path):
-        target = (STATIC / path).resolve()
-        if STATIC not in target.parents or not target.is_file():
-            return Response("not found", status=404, mimetype="text/plain")
+        target = static_target(path)
+        if target is None:
+            return Response(json.dumps(STATIC_NOT_FOUND), status=404, mimetype="application/json")
         stat = target.stat()
         etag = '"%x-%x"' % (stat.st_mtime_ns, stat.st_size)
         headers = {"ETag": etag, "Cache-Control": "no-cache",
@@ -267,6 +267,25 @@ class PageRoutes:
         headers["Cache-Control"] = "no-cache"
         return Response(html, status=status, headers=headers,
                         content_type="text/html; charset=utf-8")
+
+
+STATIC_NOT_FOUND = {"error": {"code": "not_found", "message": "Berkas tidak ditemukan.", "fields": {"path": "no such file"}}}
+MAX_STATIC_PATH = 300
+
+
+def static_target(path):
+    """The file under STATIC that ``path`` names, or None: never outside STATIC, and
+    a path too long, with a NUL or otherwise unusable for the file system is simply
+    not found (the error would show the install path)."""
+    if len(path) > MAX_STATIC_PATH or "\x00" in path:
+        return None
+    try:
+        target = (STATIC / path).resolve()
+        if STATIC not in target.parents or not target.is_file():
+            return None
+    except (OSError, ValueError):
+        return None
+    return target
 
 
 def qr_svg(text):

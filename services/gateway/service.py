@@ -11,10 +11,11 @@ import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
 from shared.config import SettingsProvider
 from shared.errors import InvalidInput, NotFound
 from shared.metrics import Metrics
-from shared.redis_store import Redis, display_channel, display_key
+from shared.redis_store import Redis, display_key
 from services.gateway import schemas
 from services.gateway.auth import issue_token, officer_of
 from services.gateway.dependencies import GatewayMetrics, HealthChecks
+from services.gateway.display_hub import CLOSED, DisplayHub
 from services.gateway.openapi import openapi_document
 from services.gateway.pages import PageRoutes
 from services.gateway.web import json_response, route
@@ -34,6 +35,7 @@ class GatewayService(PageRoutes):
     settings = SettingsProvider()
     health_checks = HealthChecks()
     metrics = Metrics(GatewayMetrics)
+    display_hub = DisplayHub()
 
     # --- operations -------------------------------------------------------------
 
@@ -242,13 +244,15 @@ class GatewayService(PageRoutes):
     @route("GET", "/api/display/stream", "Server-Sent Events: one message per change of the display state",
            tags=["display"])
     def display_stream(self, request):
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(display_channel(self.redis, self.settings.REDIS_NAMESPACE, self.site_code))
-        first = self.display_state()  # after subscribing, so no change falls in between
+        listener = self.display_hub.listen()
+        first = self.display_state()  # after listening, so no change falls in between
         # eventlet's WSGI server buffers small chunks by default; each event must go out at once.
         request.environ["eventlet.minimum_write_chunk_size"] = 0
-        return Response(sse_messages(pubsub, first), mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        response = Response(sse_messages(listener, first), mimetype="text/event-stream",
+                            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        # Also when the body is never iterated (HEAD, a client gone before the first byte).
+        response.call_on_close(lambda: self.display_hub.forget(listener))
+        return response
 
     # --- what the pages mixin asks of the service ------------------------------------------
 
@@ -293,23 +297,23 @@ def ticket_uuid(value):
         raise NotFound("Tiket tidak ditemukan.", "Ticket not found.", {"id": "not a ticket id"}) from None
 
 
-def sse_messages(pubsub, first):
+def sse_messages(listener, first):
     """Runs after the worker returned, in the web server's greenthread, for as long
-    as the board stays connected."""
-    try:
-        yield "retry: 3000\n" + sse_event(first)
-        last_version = (first["day"], first["version"])
-        while True:
-            message = pubsub.get_message(timeout=SSE_KEEPALIVE_S)
-            if message is None:
-                yield ": keepalive\n\n"
-                continue
-            state = json.loads(message["data"])
-            if (state["day"], state["version"]) != last_version:
-                last_version = (state["day"], state["version"])
-                yield sse_event(state)
-    finally:
-        pubsub.close()
+    as the board stays connected. ``listener`` gets every state the process's one
+    subscription receives (services/gateway/display_hub.py)."""
+    yield "retry: 3000\n" + sse_event(first)
+    last_version = (first["day"], first["version"])
+    while True:
+        message = listener.get(timeout=SSE_KEEPALIVE_S)
+        if message is None:
+            yield ": keepalive\n\n"
+            continue
+        if message is CLOSED:
+            return
+        state = json.loads(message)
+        if (state["day"], state["version"]) != last_version:
+            last_version = (state["day"], state["version"])
+            yield sse_event(state)
 
 
 def sse_event(state):

@@ -4,16 +4,18 @@ error shape ``{"error": {"code", "message", "fields"}}``."""
 import functools
 import json
 import logging
+import re
 import traceback
 from dataclasses import dataclass, field
 from typing import Optional
 
 import eventlet
 from nameko.exceptions import RemoteError
-from nameko.web.handlers import http
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 
+from services.gateway.server import CLOSE_CONNECTION, http
 from shared.errors import InvalidInput, PtspError
 
 log = logging.getLogger(__name__)
@@ -33,17 +35,20 @@ class Route:
     auth: bool = False
     extra_statuses: dict = field(default_factory=dict)
     name: str = ""
+    max_body: Optional[int] = None
 
 
 ROUTES: list[Route] = []
 
 
 def route(method, path, summary, tags=("api",), body=None, answer=None, status=200, auth=False,
-          extra_statuses=None):
+          extra_statuses=None, max_body=None):
     """Register an API entrypoint: a nameko ``@http`` handler whose failures become
     documented JSON errors. ``body`` (a pydantic model) is validated and passed to
-    the handler as ``body``."""
-    spec = Route(method, path, summary, list(tags), body, answer, status, auth, dict(extra_statuses or {}))
+    the handler as ``body``. ``max_body`` raises the server's body limit (bytes) for
+    this route only."""
+    spec = Route(method, path, summary, list(tags), body, answer, status, auth, dict(extra_statuses or {}),
+                 max_body=max_body)
     ROUTES.append(spec)
 
     def decorate(handler):
@@ -65,7 +70,11 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
                 with eventlet.Timeout(RPC_TIMEOUT_S, ServiceUnavailable):
                     result = handler(self, request, **path_args)
             except PtspError as exc:
-                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields)
+                # A refusal is an answer: one line, with field names but never their values.
+                log.info("%s %s refused: %s %s %s", method, spec.name, exc.status, exc.error_code,
+                         loggable_fields(exc.fields))
+                headers = {"WWW-Authenticate": 'Bearer realm="ptsp"'} if exc.status == 401 else None
+                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields, headers)
             except ServiceUnavailable:
                 return error_response(503, "unavailable", *UNAVAILABLE[language == "en"], {})
             except RemoteError as exc:
@@ -80,7 +89,7 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
                 return result
             return json_response(result, spec.status)
 
-        return http(method, path)(entrypoint)
+        return http(method, path, max_body=max_body)(entrypoint)
 
     return decorate
 
@@ -94,28 +103,77 @@ UNAVAILABLE = (("Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",),
 INTERNAL = (("Terjadi kesalahan pada sistem.",), ("Something went wrong on our side.",))
 
 
+FIELD_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+
+
+def loggable_fields(fields):
+    """Field names for the log; a name that is not a plain identifier (an unknown key
+    a client sent may be anything, an e-mail address even) is not repeated."""
+    return ",".join(name if FIELD_NAME.match(str(name)) else "<other>" for name in fields) or "-"
+
+
 def language_of(request):
     wanted = request.args.get("lang") or request.headers.get("Accept-Language", "")
     return "en" if wanted.strip().lower().startswith("en") else "id"
 
 
+class RequestTimeout(PtspError):
+    status = 408
+    code = "request_timeout"
+
+
+MAX_JSON_DEPTH = 32
+# Refused in every string of a body, keys included: NUL breaks PostgreSQL text and
+# the others have no place in names, codes or notes (tab and newlines are allowed).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def parse_body(request, model: type[BaseModel]):
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except (OSError, ClientDisconnected):  # socket timeout: Content-Length larger than what was sent
+        request.environ[CLOSE_CONNECTION] = True
+        raise RequestTimeout("Badan permintaan tidak lengkap.", "The request body did not arrive in full.",
+                             {"body": "incomplete"}) from None
     if not raw.strip():
         data = {}
     else:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidInput("Badan permintaan bukan JSON yang valid.", "The request body is not valid JSON.",
                                {"body": "invalid JSON"}, code="invalid_json") from None
     if not isinstance(data, dict):
         raise InvalidInput("Badan permintaan harus objek JSON.", "The request body must be a JSON object.",
                            {"body": "must be an object"})
+    check_strings(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise invalid_input(exc) from None
+
+
+def check_strings(data):
+    """Refuse control characters in any string and nesting deeper than MAX_JSON_DEPTH,
+    naming the field. Iterative, so a deep body cannot exhaust the stack here."""
+    pending = [((), data)]
+    while pending:
+        path, value = pending.pop()
+        name = ".".join(str(part) for part in path) or "body"
+        if len(path) > MAX_JSON_DEPTH:
+            raise InvalidInput("Data bersarang terlalu dalam.", "The body is nested too deeply.",
+                               {name: "nested too deeply"})
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if CONTROL_CHARACTERS.search(key):
+                    raise InvalidInput("Nama kolom tidak valid.", "Invalid field name.",
+                                       {name: "control characters are not allowed in field names"})
+                pending.append((path + (key,), item))
+        elif isinstance(value, list):
+            pending.extend((path + (i,), item) for i, item in enumerate(value))
+        elif isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise InvalidInput(f"Data tidak valid: {name}.", f"Invalid input: {name}.",
+                               {name: "control characters are not allowed"})
 
 
 def invalid_input(exc: ValidationError):
@@ -134,5 +192,5 @@ def json_response(data, status=200, headers=None):
                     mimetype="application/json")
 
 
-def error_response(status, code, message, fields):
-    return json_response({"error": {"code": code, "message": message, "fields": fields}}, status)
+def error_response(status, code, message, fields, headers=None):
+    return json_response({"error": {"code": code, "message": message, "fields": fields}}, status, headers)
