@@ -88,7 +88,7 @@ def test_no_sequence_of_actions_reaches_an_invalid_state(actions, max_recalls):
         before = dict(vars(ticket))
         run = {"call": lambda: ticket.call(3, now), "recall": lambda: ticket.recall(now, max_recalls),
                "start": lambda: ticket.start(now), "no_show": lambda: ticket.mark_no_show(now),
-               "complete": lambda: ticket.complete(now, "passed"), "transfer": lambda: ticket.transfer_out(now),
+               "complete": lambda: ticket.complete(now, "passed"), "transfer": lambda: ticket.transfer_to("SKCK", now, 2),
                "cancel": lambda: ticket.cancel(now)}[action]
         try:
             run()
