@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import eventlet
+import kombu.exceptions
+import psycopg
+import redis.exceptions
 from nameko.exceptions import RemoteError
 from nameko.web.handlers import http
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Response
 
-from shared.errors import InvalidInput, PtspError
+from shared.errors import InvalidInput, PtspError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +68,17 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
                 with eventlet.Timeout(RPC_TIMEOUT_S, ServiceUnavailable):
                     result = handler(self, request, **path_args)
             except PtspError as exc:
-                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields)
-            except ServiceUnavailable:
-                return error_response(503, "unavailable", *UNAVAILABLE[language == "en"], {})
+                response = error_response(exc.status, exc.error_code, exc.message(language), exc.fields)
+                if isinstance(exc, Unavailable):
+                    response.headers["Retry-After"] = str(Unavailable.retry_after_s)
+                return response
+            except (ServiceUnavailable, *SERVER_DOWN) as exc:
+                # A server (RabbitMQ, Redis, PostgreSQL) is down or the answer is late:
+                # nothing was done, the client retries (invariant 8).
+                log.warning("%s %s: unavailable (%s)", method, spec.name, type(exc).__name__)
+                response = error_response(503, "unavailable", *UNAVAILABLE[language == "en"], {})
+                response.headers["Retry-After"] = str(Unavailable.retry_after_s)
+                return response
             except RemoteError as exc:
                 log.error("%s %s: remote %s", method, spec.name, exc.exc_type)
                 return error_response(500, "internal", *INTERNAL[language == "en"], {})
@@ -87,6 +98,11 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
 
 class ServiceUnavailable(Exception):
     pass
+
+
+# Failures that mean "a server is unreachable", not "a bug": answered 503.
+SERVER_DOWN = (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+               psycopg.OperationalError, ConnectionError)
 
 
 UNAVAILABLE = (("Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",),

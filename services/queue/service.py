@@ -1,16 +1,15 @@
 """Queue service entrypoints: translate RPC calls into handler calls, nothing more."""
 import logging
 
-from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 
-import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
 from shared.config import SettingsProvider
-from shared.errors import PtspError
+from shared.errors import Unavailable
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.postgres import Database
 from shared.redis_store import Redis
+from shared.rpc import rpc
 from services.queue import admin, display, handlers
 from services.queue import repository as repo
 from services.queue.commands import (
@@ -21,9 +20,6 @@ from services.queue.dependencies import QueueMetrics, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# Refusals (bad input, closed service, wrong counter…) are answers, not failures:
-# nameko logs them as expected instead of as errors.
-rpc = nameko_rpc(expected_exceptions=PtspError)
 
 
 class QueueService:
@@ -199,7 +195,7 @@ class QueueService:
 
     # --- housekeeping -----------------------------------------------------------
 
-    @timer(interval=5)
+    @timer(interval=5, expected_exceptions=Unavailable)  # PostgreSQL down: try again in 5 s
     def reconcile_displays(self):
         """Close yesterday's leftovers, put back a display state Redis lost (flush,
         restart) or missed (a process died between commit and refresh), and roll
