@@ -88,8 +88,15 @@ class ReconnectingQueueConsumer(QueueConsumer):
         conn.transport_options = dict(conn.transport_options or {}, **FAST_TRANSPORT_OPTIONS)
         return conn
 
+    _connections = 0
+
     @contextlib.contextmanager
     def establish_connection(self):
+        self._connections += 1
+        if self._connections > 1:  # the previous connection was lost
+            for provider in list(self._providers):
+                if hasattr(provider, "on_broker_lost"):
+                    provider.on_broker_lost()
         with self.create_connection() as conn:
             conn.ensure_connection(self.on_connection_error, self.connect_max_retries,
                                    interval_start=RECONNECT_INTERVAL_S, interval_step=0,
@@ -161,6 +168,17 @@ def rpc(*args, expected_exceptions=PtspError, **kwargs):
 
 class ReplyListener(nameko_rpc.ReplyListener):
     queue_consumer = ReconnectingQueueConsumer()
+
+    def on_broker_lost(self):
+        """The connection to the broker broke: the replies awaited now are as good as
+        lost (a request the broker still holds is refused when redelivered, or expires):
+        the callers answer 503 at once instead of at their timeout."""
+        pending, self._reply_events = self._reply_events, {}
+        if pending:
+            log.warning("broker connection lost: %d calls in flight answered unavailable", len(pending))
+        for event in pending.values():
+            if not event.ready():
+                event.send_exception(Unavailable())
 
     def forget(self, reply_event):
         for correlation_id, event in list(self._reply_events.items()):
