@@ -161,9 +161,9 @@ class Rpc(nameko_rpc.Rpc):
         super().handle_message(body, message)
 
 
-def rpc(*args, expected_exceptions=PtspError, **kwargs):
-    """The entrypoint decorator (PtspError refusals are answers, logged as expected)."""
-    return Rpc.decorator(*args, expected_exceptions=expected_exceptions, **kwargs)
+# The entrypoint decorator. Refusals (PtspError: bad input, closed service, wrong
+# counter, unavailable…) are answers, not failures: nameko logs them as expected.
+rpc = Rpc.decorator(expected_exceptions=PtspError)
 
 
 class ReplyListener(nameko_rpc.ReplyListener):
