@@ -101,7 +101,8 @@ def test_redis_restarted(hall, servers, event_log):
     """Broke: Redis stopped under traffic (its display state lost), then started
     empty. Checked: tickets are still issued and called meanwhile (PostgreSQL is
     the record) with no 500; the board is served from the record while Redis is
-    down and from Redis again once the reconcile has rebuilt it; no process exits."""
+    down; once it is back the reconcile rebuilds the display state and a board's
+    stream connects again; no process exits."""
     before = pids(hall)
     traffic = Traffic(hall.base_url).start()
     try:
@@ -126,7 +127,20 @@ def test_redis_restarted(hall, servers, event_log):
     namespace = hall.env["REDIS_NAMESPACE"]
     hall.wait_for(lambda: client.exists(f"{namespace}:display:polres-demo"), 15,
                   "the display state was not rebuilt in Redis")
+    assert first_stream_event(hall)["site"] == "polres-demo"  # a board's stream connects again
     check_alive(hall, before)
+
+
+def first_stream_event(hall):
+    """The first message of /api/display/stream (what a board gets on connecting)."""
+    import json
+
+    with requests.get(f"{hall.base_url}/api/display/stream", stream=True, timeout=10) as stream:
+        assert stream.status_code == 200
+        for line in stream.iter_lines(decode_unicode=True):
+            if line and line.startswith("data:"):
+                return json.loads(line[5:])
+    raise AssertionError("the stream ended without an event")
 
 
 def test_service_process_killed(hall, event_log):
