@@ -137,6 +137,7 @@ class PrivateServers:
             RABBITMQ_CONF_ENV_FILE=str(base / "rabbitmq-env.conf"),
             RABBITMQ_PID_FILE=str(base / "rabbit.pid"),
             RABBITMQ_LOGS="-",
+            ERL_CRASH_DUMP=str(base / "erl_crash.dump"),  # not in the working directory
         )
 
     def _init_rabbit(self):
@@ -149,7 +150,7 @@ class PrivateServers:
 
     def rabbitmqctl(self, *args, timeout=90):
         return subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-n", self.node, *args], env=self._rabbit_env(),
-                              check=True, capture_output=True, timeout=timeout)
+                              cwd=self.root, check=True, capture_output=True, timeout=timeout)
 
     def start_rabbit(self):
         self.rabbit_process = subprocess.Popen(
