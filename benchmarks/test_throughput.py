@@ -73,10 +73,10 @@ def descendants(pid):
 
 
 def service_rss(system):
-    """Resident memory of each service process (the largest process under its
-    honcho launcher, i.e. the nameko process)."""
-    return {name: round(max(rss_mb(pid) or 0 for pid in descendants(process.pid)), 1)
-            for name, process in system.processes.items()}
+    """Resident memory of each service process (the largest process under the
+    program supervisord runs, i.e. the nameko process)."""
+    return {name: round(max(rss_mb(pid) or 0 for pid in descendants(system.pid(name))), 1)
+            for name in system.states()}
 
 
 def test_issue_tickets_concurrently(system):

@@ -64,9 +64,16 @@ class Forbidden(PtspError):
 
 
 class Unavailable(PtspError):
-    """A server the request needs is down, or the request expired: try again."""
+    """A server the request needs (PostgreSQL, RabbitMQ, Redis) or the service that
+    would answer it is unreachable, or the caller's deadline passed: nothing was
+    changed, try again shortly (HTTP 503 with Retry-After)."""
     status = 503
     code = "unavailable"
+    retry_after_s = 2
+
+    def __init__(self, message_id=None, message_en=None, fields=None, code=None):
+        super().__init__(message_id or "Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",
+                         message_en or "The service is unavailable. Please try again shortly.", fields, code)
 
 
 ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden, Unavailable)

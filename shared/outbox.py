@@ -12,12 +12,12 @@ import time
 
 import eventlet
 import psycopg
-from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from psycopg import sql
 
 from shared.events import Event
+from shared.rpc import FastPublisher
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,8 @@ class OutboxPublisher:
         self.database_url = database_url
         self.schema = schema
         self.exchange = get_event_exchange(exchange_name or schema, {})
-        self.publisher = Publisher(
-            amqp_uri, use_confirms=True, serializer="json", declare=[self.exchange],
-            retry=True, retry_policy={"max_retries": 1, "interval_start": 0.2},
-        )
+        # Fails at once while the broker is down; the relay tries again shortly.
+        self.publisher = FastPublisher(amqp_uri, use_confirms=True, serializer="json", declare=[self.exchange])
         self.lock_key = hash_key(f"outbox:{schema}")
 
     def publish_pending(self, conn) -> int:
@@ -130,8 +128,8 @@ class OutboxRelay(DependencyProvider):
         last_prune = 0.0
         while self._running:
             try:
-                with psycopg.connect(self.outbox.database_url, autocommit=True) as listen_conn, \
-                        psycopg.connect(self.outbox.database_url) as work_conn:
+                with psycopg.connect(self.outbox.database_url, autocommit=True, connect_timeout=5) as listen_conn, \
+                        psycopg.connect(self.outbox.database_url, connect_timeout=5) as work_conn:
                     listen_conn.execute(f"LISTEN {self.schema}_outbox")
                     while self._running:
                         while self.outbox.publish_pending(work_conn):
@@ -145,7 +143,8 @@ class OutboxRelay(DependencyProvider):
                             pass
             except Exception as exc:  # broker or database unavailable: keep trying
                 failures += 1
-                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                # Short and capped: events go out within seconds of the server's return.
+                delay = min(2.0, 0.25 * 2 ** min(failures, 3))
                 log.warning("outbox relay for %s paused %.1fs: %s", self.schema, delay, type(exc).__name__)
                 eventlet.sleep(delay)
 

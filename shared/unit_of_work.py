@@ -7,8 +7,9 @@ to the service's outbox in the same transaction; the use case's end commits. Aft
 runs the hooks the service declared (the display projection, metrics): a failing
 hook is logged, never undoes the commit.
 
-A command carries its caller's deadline; a unit of work refuses to commit after
-it, so a command its caller gave up on is never carried out later.
+A command carries its caller's deadline (shared/rpc.py); the transaction refuses
+to commit after it (shared/postgres.py), so a command its caller gave up on is
+never carried out later.
 
 ``UnitOfWorkProvider`` is the service's PostgreSQL resource: it owns the pool and
 hands each worker a factory of units of work. Services subclass nothing here but
@@ -17,12 +18,10 @@ which dependencies are told after a commit.
 """
 import contextlib
 import logging
-import time
 from datetime import datetime, timezone
 from typing import Callable
 
 from shared.changes import Change
-from shared.errors import Unavailable
 from shared.events import Event
 from shared.outbox import add_event
 from shared.postgres import Database
@@ -39,7 +38,7 @@ class UnitOfWork:
     ``journal(uow, change)`` writes one journal line (or nothing, for services
     without a journal). Use as a context manager: a clean exit commits."""
 
-    def __init__(self, cursor, schema, repositories, site_code, now, actor, rules=None, deadline=None,
+    def __init__(self, cursor, schema, repositories, site_code, now, actor, rules=None,
                  journal=None, after_commit=(), outbox=None):
         self.cur = cursor
         self._outbox = outbox or (lambda event: add_event(cursor, schema, event))
@@ -48,7 +47,6 @@ class UnitOfWork:
         self.now = now
         self.actor = actor
         self.rules = rules
-        self.deadline = deadline
         self.events: list[Event] = []
         self._journal = journal
         self._after_commit = list(after_commit)
@@ -106,12 +104,6 @@ class UnitOfWork:
         if change.event_class is not None:
             self.emit(change.event_class, **change.fields)
 
-    def check_deadline(self):
-        if self.deadline is not None and time.time() > self.deadline:
-            raise Unavailable("Permintaan sudah kedaluwarsa; tidak dijalankan.",
-                              "The request expired before it could be carried out; nothing was done.",
-                              {}, code="expired")
-
     def run_after_commit(self):
         for hook in self._after_commit:
             try:
@@ -149,9 +141,7 @@ class UnitOfWorkProvider(Database):
         service = worker_ctx.service
         # Looked up at commit time: nameko injects dependencies in no set order.
         hooks = [_hook(service, name) for name in self.after_commit_names]
-        deadline = worker_ctx.data.get("deadline")
-        return UnitOfWorkFactory(database, self.schema, self.repositories, self.journal, hooks, self.rules,
-                                 deadline=float(deadline) if deadline else None)
+        return UnitOfWorkFactory(database, self.schema, self.repositories, self.journal, hooks, self.rules)
 
 
 def _hook(service, name):
@@ -164,7 +154,7 @@ def _hook(service, name):
 class UnitOfWorkFactory:
     """What a worker holds: ``with self.uow(site, actor="kiosk") as uow: …``."""
 
-    def __init__(self, database, schema, repositories, journal=None, after_commit=(), rules=None, deadline=None,
+    def __init__(self, database, schema, repositories, journal=None, after_commit=(), rules=None,
                  clock: Callable[[], datetime] = utcnow):
         self.database = database
         self.schema = schema
@@ -172,18 +162,16 @@ class UnitOfWorkFactory:
         self.journal = journal
         self.after_commit = list(after_commit)
         self.rules = rules
-        self.deadline = deadline
         self.clock = clock
 
     @contextlib.contextmanager
     def __call__(self, site_code, actor="system"):
         with self.database.transaction() as cur:
             uow = UnitOfWork(cur, self.schema, self.repositories, site_code, self.clock(), actor, rules=self.rules,
-                             deadline=self.deadline, journal=self.journal, after_commit=self.after_commit)
+                             journal=self.journal, after_commit=self.after_commit)
             uow.factory = self
             yield uow
             uow.collect()
-            uow.check_deadline()
         if uow.events:
             uow.run_after_commit()
 

@@ -8,8 +8,8 @@ VENV="$PTSP_ROOT/.venv"
 # shellcheck disable=SC2034  # used by the scripts that source this file
 PY="$VENV/bin/python"
 
-# A .env file at the repository root is read by honcho when `make up` starts the
-# services; read it here too so that migrations, seeding and tests see the same values.
+# A .env file at the repository root: its variables are exported here, so `make up`
+# (supervisord and the services), migrations, seeding and tests all see the same values.
 if [[ -f "$PTSP_ROOT/.env" ]]; then
     set -a
     # shellcheck disable=SC1091

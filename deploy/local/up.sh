@@ -2,7 +2,8 @@
 # `make up`: start the whole system in the foreground, logs to the terminal.
 # With a Docker engine (and PTSP_USE_DOCKER not 0): docker compose up --build.
 # Otherwise: bootstrap .venv, make sure PostgreSQL/Redis/RabbitMQ run, migrate,
-# seed the demo site (development only), then run deploy/Procfile with honcho.
+# seed the demo site (development only), then run the processes of
+# deploy/supervisord.conf under supervisord (restarted when they exit; Ctrl-C stops all).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/local/lib.sh
@@ -39,9 +40,12 @@ base="${base%/}"
     done
     echo "  API        $base/api/openapi.json"
     echo "  health     $base/healthz"
-    # One metrics line per Procfile process, so a new process shows up here by itself:
-    # "NAME: env METRICS_PORT=${VAR:-default} ..." -> the port VAR or its default.
-    sed -n 's/^\([A-Za-z0-9_-]*\):.*METRICS_PORT=\${\([A-Z0-9_]*\):-\([0-9]*\)}.*/\1 \2 \3/p' deploy/Procfile |
+    # One metrics line per supervised process, so a new process shows up here by itself:
+    # "[program:NAME]" then "command=... METRICS_PORT=${VAR:-default} ..." -> VAR or its default.
+    awk 'match($0, /^\[program:[A-Za-z0-9_-]+\]/) { name = substr($0, 10, RLENGTH - 10) }
+         match($0, /METRICS_PORT=\$\{[A-Z0-9_]+:-[0-9]+\}/) {
+             split(substr($0, RSTART + 15, RLENGTH - 16), part, ":-"); print name, part[1], part[2] }' \
+        deploy/supervisord.conf |
         while read -r name var default; do
             printf '  metrics    http://127.0.0.1:%s/metrics (%s)\n' "${!var:-$default}" "$name"
         done
@@ -53,5 +57,8 @@ base="${base%/}"
     echo
 } >&2
 
-export PATH="$VENV/bin:$PATH" PYTHONUNBUFFERED=1
-exec "$VENV/bin/honcho" --app-root "$PTSP_ROOT" --procfile deploy/Procfile start
+# supervisord's socket, pid file and own log (its output and the processes' go to the terminal).
+PTSP_RUN_DIR="${PTSP_RUN_DIR:-$PTSP_ROOT/var/run}"
+mkdir -p "$PTSP_RUN_DIR"
+export PATH="$VENV/bin:$PATH" PYTHONUNBUFFERED=1 PTSP_RUN_DIR
+exec "$VENV/bin/supervisord" --configuration deploy/supervisord.conf

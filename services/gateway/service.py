@@ -4,14 +4,13 @@ import json
 import logging
 import uuid
 
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
-import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
 from shared.config import SettingsProvider
 from shared.errors import InvalidInput, NotFound
 from shared.metrics import Metrics
 from shared.redis_store import Redis, display_key
+from shared.rpc import RpcProxy
 from services.gateway import schemas
 from services.gateway.auth import issue_token, officer_of
 from services.gateway.dependencies import GatewayMetrics, HealthChecks
@@ -19,6 +18,8 @@ from services.gateway.display_hub import CLOSED, DisplayHub
 from services.gateway.openapi import openapi_document
 from services.gateway.pages import PageRoutes
 from services.gateway.web import json_response, route
+
+RPC_TIMEOUT_S = 8
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,9 @@ OFFICER_ERRORS = {401: "no or invalid token", 403: "counter not opened by this o
 class GatewayService(PageRoutes):
     name = "gateway"
 
-    queue = RpcProxy("queue")
+    # Fails fast with Unavailable (503) when the broker is down; a request nobody
+    # answered within the timeout expires and is never carried out (shared/rpc.py).
+    queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
     redis = Redis()
     settings = SettingsProvider()
     health_checks = HealthChecks()

@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import eventlet
+import kombu.exceptions
+import psycopg
+import redis.exceptions
 from nameko.exceptions import RemoteError
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 
 from services.gateway.server import CLOSE_CONNECTION, http
-from shared.errors import InvalidInput, PtspError
+from shared.errors import InvalidInput, PtspError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +76,16 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
                 # A refusal is an answer: one line, with field names but never their values.
                 log.info("%s %s refused: %s %s %s", method, spec.name, exc.status, exc.error_code,
                          loggable_fields(exc.fields))
-                headers = {"WWW-Authenticate": 'Bearer realm="ptsp"'} if exc.status == 401 else None
-                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields, headers)
-            except ServiceUnavailable:
-                return error_response(503, "unavailable", *UNAVAILABLE[language == "en"], {})
+                headers = {"WWW-Authenticate": 'Bearer realm="ptsp"'} if exc.status == 401 else {}
+                if isinstance(exc, Unavailable):
+                    headers["Retry-After"] = str(Unavailable.retry_after_s)
+                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields, headers or None)
+            except (ServiceUnavailable, *SERVER_DOWN) as exc:
+                # A server (RabbitMQ, Redis, PostgreSQL) is down or the answer is late:
+                # nothing was done, the client retries (invariant 8).
+                log.warning("%s %s: unavailable (%s)", method, spec.name, type(exc).__name__)
+                return error_response(503, "unavailable", *UNAVAILABLE[language == "en"], {},
+                                      {"Retry-After": str(Unavailable.retry_after_s)})
             except RemoteError as exc:
                 log.error("%s %s: remote %s", method, spec.name, exc.exc_type)
                 return error_response(500, "internal", *INTERNAL[language == "en"], {})
@@ -96,6 +105,11 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
 
 class ServiceUnavailable(Exception):
     pass
+
+
+# Failures that mean "a server is unreachable", not "a bug": answered 503.
+SERVER_DOWN = (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+               psycopg.OperationalError, ConnectionError)
 
 
 UNAVAILABLE = (("Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",),

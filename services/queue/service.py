@@ -1,45 +1,22 @@
 """Queue service entrypoints: translate RPC calls into use cases, nothing more."""
-import functools
-import inspect
 import logging
 
-from nameko.exceptions import IncorrectSignature
-from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 
-import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
 from shared.config import SettingsProvider
-from shared.errors import PtspError
+from shared.errors import Unavailable
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
+from shared.rpc import rpc
 from services.queue import admin, display, handlers, monitoring, views
 from services.queue import repository as repo
 from services.queue.commands import (
     CompleteTicket, CounterSettings, IssueForStep, IssueTicket, NewCounter, NewOfficer, NewService,
-    OfficerSettings, OpenCounter, RunningText, ServiceSettings, TransferTicket, check_arguments, parse,
+    OfficerSettings, OpenCounter, RunningText, ServiceSettings, TransferTicket, parse,
 )
 from services.queue.dependencies import DisplayProjection, QueueMetrics, QueueStore
 
 log = logging.getLogger(__name__)
-
-
-def rpc(method):
-    """An RPC entrypoint whose plain string arguments are checked like command fields
-    (a NUL in a username or ticket id is a 422 naming it, not a database error).
-    Refusals (bad input, closed service, wrong counter…) are answers, not failures:
-    nameko logs them as expected instead of as errors."""
-    signature = inspect.signature(method)
-
-    @functools.wraps(method)
-    def checked(self, *args, **kwargs):
-        try:
-            bound = signature.bind(self, *args, **kwargs)
-        except TypeError as exc:
-            raise IncorrectSignature(str(exc)) from None
-        check_arguments((name, value) for name, value in bound.arguments.items() if name != "self")
-        return method(self, *args, **kwargs)
-
-    return nameko_rpc(expected_exceptions=PtspError)(checked)
 
 
 class QueueService:
@@ -230,7 +207,7 @@ class QueueService:
 
     # --- housekeeping -----------------------------------------------------------
 
-    @timer(interval=5)
+    @timer(interval=5, expected_exceptions=Unavailable)  # PostgreSQL down: try again in 5 s
     def reconcile_displays(self):
         """Close yesterday's leftovers, put back a display state Redis lost (flush,
         restart) or missed (a process died between commit and refresh), and roll

@@ -1,13 +1,16 @@
-"""The whole system started as a user starts it: the commands of deploy/Procfile
-(what `make up` runs), after migrations and the demo seed, against their own
-database, Redis database and RabbitMQ vhost so a running demo is left alone.
-Used by the end-to-end tests and the benchmarks."""
+"""The whole system started as a user starts it: the programs of
+deploy/supervisord.conf under supervisord (what `make up` runs), after migrations
+and the demo seed, against their own database, Redis database and RabbitMQ vhost so
+a running demo is left alone. Used by the end-to-end tests, the fault tests (on
+private servers) and the benchmarks."""
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import requests
 from shared.testing.database import drop_database, recreate_database
 
 REPO = Path(__file__).resolve().parents[2]
+SUPERVISORD_CONF = REPO / "deploy" / "supervisord.conf"
 POSTGRES = os.environ.get("E2E_POSTGRES", "postgresql://ptsp:ptsp@127.0.0.1:5432")
 RABBIT_API = os.environ.get("RABBIT_API", "http://127.0.0.1:15672/api")
 DEMO_PASSWORD = "ptsp-demo"
@@ -44,19 +48,23 @@ def fresh_vhost(name):
 
 class System:
     """One running system. ``name`` keeps its database (``ptsp_<name>_<pid>``), its
-    Redis database and its vhost apart from every other system and run."""
+    Redis database and its vhost apart from every other system and run.
 
-    def __init__(self, name="e2e", redis_db=14, extra_env=None):
+    ``postgres``, ``redis_url`` and ``amqp_uri`` point it at other servers (the fault
+    tests' private ones); with ``amqp_uri`` given no vhost is made."""
+
+    def __init__(self, name="e2e", redis_db=14, extra_env=None, postgres=None, redis_url=None, amqp_uri=None):
         run = f"{name}_{os.getpid()}"
-        self.database_url = f"{POSTGRES}/ptsp_{run}"
-        self.redis_url = f"redis://127.0.0.1:6379/{redis_db}"
-        self.vhost = f"ptsp-{run}".replace("_", "-")
+        self.database_url = f"{postgres or POSTGRES}/ptsp_{run}"
+        self.redis_url = redis_url or f"redis://127.0.0.1:6379/{redis_db}"
+        self.vhost = None if amqp_uri else f"ptsp-{run}".replace("_", "-")
+        amqp_uri = amqp_uri or f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = dict(
             os.environ,
             DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, REDIS_NAMESPACE=f"ptsp-{run}",
-            AMQP_URI=f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+            AMQP_URI=amqp_uri,
             WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}", PTSP_PUBLIC_URL=self.base_url,
             PTSP_MODE="development", PTSP_DEMO_PASSWORD=DEMO_PASSWORD,
             QUEUE_METRICS_PORT=str(free_port()), GATEWAY_METRICS_PORT=str(free_port()),
@@ -64,9 +72,12 @@ class System:
             PYTHONUNBUFFERED="1",
             **(extra_env or {}),
         )
-        self.processes = {}
+        self.supervisor = None
         self.logs = REPO / "var" / name
         self.logs.mkdir(parents=True, exist_ok=True)
+        # supervisord's socket, pid file and log; a short path (a unix socket's is limited).
+        self.run_dir = Path(tempfile.mkdtemp(prefix=f"ptsp-{name}-"))
+        self.env.update(PTSP_ROOT=str(REPO), PTSP_RUN_DIR=str(self.run_dir))
 
     @property
     def metrics_urls(self):
@@ -80,25 +91,58 @@ class System:
         subprocess.run([sys.executable, "-m", "services.queue.seed"], cwd=REPO, env=self.env, check=True,
                        stdout=subprocess.DEVNULL)
         redis.Redis.from_url(self.redis_url).flushdb()
-        fresh_vhost(self.vhost)
+        if self.vhost:
+            fresh_vhost(self.vhost)
+
+    def start_all(self):
+        """Start supervisord with every program of deploy/supervisord.conf, as `make up`
+        does; the output of all of them goes to ``<logs>/system.log``."""
+        log = open(self.logs / "system.log", "ab")
+        self.supervisor = subprocess.Popen(
+            [str(Path(sys.executable).parent / "supervisord"), "--configuration", str(SUPERVISORD_CONF)],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.wait_for(lambda: all(state == "RUNNING" for state in self.states().values()), 60,
+                      "supervisord did not start every program")
+
+    def ctl(self, *args, check=True):
+        """Run supervisorctl against this system's supervisord."""
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "supervisorctl"), "--configuration", str(SUPERVISORD_CONF), *args],
+            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=60)
+        if check and result.returncode not in (0, 3):  # 3: a program is not RUNNING (status)
+            raise RuntimeError(f"supervisorctl {' '.join(args)}: {result.stdout}{result.stderr}")
+        return result.stdout
+
+    def states(self):
+        """``{program: state}`` as supervisord reports it (RUNNING, STARTING, BACKOFF…)."""
+        try:
+            out = self.ctl("status", check=False)
+        except subprocess.TimeoutExpired:
+            return {}
+        return {line.split()[0]: line.split()[1] for line in out.splitlines() if len(line.split()) >= 2}
+
+    def pid(self, name):
+        """The process id of a running program (0 when it is not running)."""
+        out = self.ctl("pid", name, check=False).strip()
+        return int(out) if out.isdigit() else 0
 
     def start(self, name):
-        """Start one Procfile process the way `make up` does (through honcho)."""
-        log = open(self.logs / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "-f", "deploy/Procfile", "start", name],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        """Start one program again after ``stop``."""
+        self.ctl("start", name)
 
     def stop(self, name):
-        process = self.processes.pop(name, None)
-        if process is None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        """Stop one program (supervisord leaves it stopped until ``start``)."""
+        if self.supervisor is not None:
+            self.ctl("stop", name)
+
+    @staticmethod
+    def wait_for(condition, timeout, what):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(what)
 
     def wait_until_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
@@ -117,10 +161,19 @@ class System:
         self.wait_until_ready()
 
     def shutdown(self):
-        for name in list(self.processes):
-            self.stop(name)
+        if self.supervisor is not None:
+            # What Ctrl-C does under `make up`: supervisord stops every program.
+            self.supervisor.send_signal(signal.SIGINT)
+            try:
+                self.supervisor.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.supervisor.pid, signal.SIGKILL)
+                self.supervisor.wait()
+            self.supervisor = None
+        shutil.rmtree(self.run_dir, ignore_errors=True)
         drop_database(self.database_url)
-        drop_vhost(self.vhost)
+        if self.vhost:
+            drop_vhost(self.vhost)
 
 
 @contextlib.contextmanager
@@ -129,8 +182,7 @@ def running_system(**options):
     running = System(**options)
     running.prepare()
     try:
-        running.start("queue")
-        running.start("gateway")
+        running.start_all()
         running.wait_until_ready()
         yield running
     finally:

@@ -3,8 +3,8 @@ installs it) driven by Playwright's Python package through ``executable_path`` â
 browser download â€” plus fixtures and small API helpers the browser tests share.
 
 The system under test, ``hall``, is started exactly as tests/e2e/conftest.py's
-``system`` is (shared.testing.system: migrations, demo seed, then the deploy/Procfile
-processes through honcho, as `make up` runs them), but on a database, Redis database,
+``system`` is (shared.testing.system: migrations, demo seed, then the deploy/supervisord.conf
+processes under supervisord, as `make up` runs them), but on a database, Redis database,
 RabbitMQ vhost and ports of its own: the browser tests open counters and call tickets,
 and must not change what the other end-to-end tests see.
 """
