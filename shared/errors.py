@@ -63,4 +63,24 @@ class Forbidden(PtspError):
     code = "forbidden"
 
 
-ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden)
+class UnsupportedMediaType(PtspError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class TooManyRequests(PtspError):
+    """Refused for now: try again after ``retry_after`` seconds (sent as Retry-After)."""
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message_id, message_en=None, fields=None, code=None, retry_after=1):
+        Exception.__init__(self, message_id, message_en or message_id, fields or {}, code or self.code,
+                           max(1, int(retry_after)))
+
+    @property
+    def retry_after(self):
+        return self.args[4]
+
+
+ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden, TooManyRequests,
+              UnsupportedMediaType)

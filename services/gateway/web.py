@@ -14,7 +14,7 @@ from nameko.web.handlers import http
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Response
 
-from shared.errors import InvalidInput, PtspError
+from shared.errors import InvalidInput, PtspError, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,23 @@ class Route:
     auth: bool = False
     extra_statuses: dict = field(default_factory=dict)
     name: str = ""
+    # Refuse a body that is not declared application/json (415): a cross-site form or
+    # text/plain fetch cannot send one without a CORS preflight this API never grants.
+    json_only: bool = False
 
 
 ROUTES: list[Route] = []
 
 
 def route(method, path, summary, tags=("api",), body=None, answer=None, status=200, auth=False,
-          extra_statuses=None):
+          extra_statuses=None, json_only=False):
     """Register an API entrypoint: a nameko ``@http`` handler whose failures become
     documented JSON errors. ``body`` (a pydantic model) is validated and passed to
     the handler as ``body``."""
-    spec = Route(method, path, summary, list(tags), body, answer, status, auth, dict(extra_statuses or {}))
+    spec = Route(method, path, summary, list(tags), body, answer, status, auth, dict(extra_statuses or {}),
+                 json_only=json_only)
+    if json_only:
+        spec.extra_statuses.setdefault(415, "Content-Type is not application/json")
     ROUTES.append(spec)
 
     def decorate(handler):
@@ -60,12 +66,19 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
         def answer_of(self, request, path_args):
             language = language_of(request)
             try:
+                if json_only and request.mimetype != "application/json":
+                    raise UnsupportedMediaType(
+                        "Content-Type harus application/json.", "Content-Type must be application/json.",
+                        {"Content-Type": "must be application/json"})
                 if body is not None:
                     path_args["body"] = parse_body(request, body)
                 with eventlet.Timeout(RPC_TIMEOUT_S, ServiceUnavailable):
                     result = handler(self, request, **path_args)
             except PtspError as exc:
-                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields)
+                response = error_response(exc.status, exc.error_code, exc.message(language), exc.fields)
+                if getattr(exc, "retry_after", None):
+                    response.headers["Retry-After"] = str(exc.retry_after)
+                return response
             except ServiceUnavailable:
                 return error_response(503, "unavailable", *UNAVAILABLE[language == "en"], {})
             except RemoteError as exc:

@@ -6,12 +6,12 @@ from datetime import time
 from psycopg import errors as pg_errors
 
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.queue import catalog
+from services.queue import access, catalog
 from services.queue import repository as repo
 from services.queue.commands import (
     CounterSettings, NewCounter, NewOfficer, NewService, OfficerSettings, RunningText, ServiceSettings,
 )
-from services.queue.handlers import password_hasher
+from services.queue.passwords import hash_password
 
 SERVICE_COLUMNS = ("code", "prefix", "name", "name_en", "daily_quota", "opens_at", "closes_at", "open_days",
                    "target_wait_s", "default_service_s", "active", "sort_order")
@@ -156,11 +156,18 @@ def update_officer(cur, ctx, username, cmd: OfficerSettings, actor, actor_role):
         """UPDATE queue.officers SET full_name = COALESCE(%s, full_name), role = COALESCE(%s, role),
                password_hash = COALESCE(%s, password_hash), active = COALESCE(%s, active)
            WHERE site_id = %s AND username = %s""",
-        (cmd.full_name, cmd.role, password_hasher.hash(cmd.password) if cmd.password else None, cmd.active,
+        (cmd.full_name, cmd.role, hash_password(cmd.password) if cmd.password else None, cmd.active,
          ctx.site_id, username))
     changed = sorted(k for k in cmd.model_dump(exclude_unset=True) if k != "password") + (
         ["password"] if cmd.password else [])
-    repo.journal(cur, ctx.site_id, ctx.now, actor, "update_officer", data={"username": username, "changed": changed})
+    # Access ends at once: a deactivated, re-roled or re-passworded officer's tokens stop working.
+    reasons = [reason for reason, happened in (
+        ("deactivated", cmd.active is False and row["active"]),
+        ("role_changed", cmd.role is not None and cmd.role != row["role"]),
+        ("password_changed", bool(cmd.password))) if happened]
+    ended = access.end_officer_sessions(cur, ctx, username, ",".join(reasons)) if reasons else 0
+    repo.journal(cur, ctx.site_id, ctx.now, actor, "update_officer",
+                 data={"username": username, "changed": changed, "sessions_ended": ended})
     return officer_view(repo.officer_by_username(cur, ctx.site_id, username))
 
 

@@ -1,7 +1,7 @@
 """Creating and changing a site's catalog: services, counters, officers.
 Used by the seed command, the supervisor's API and the tests."""
 
-from services.queue.handlers import password_hasher
+from services.queue.passwords import hash_password
 
 
 def upsert_site(cur, code, name, timezone, running_text=""):
@@ -41,4 +41,15 @@ def upsert_officer(cur, site_id, username, role, password, full_name=""):
            VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (site_id, username) DO UPDATE SET role = EXCLUDED.role,
                full_name = EXCLUDED.full_name, password_hash = EXCLUDED.password_hash, active = true""",
-        (site_id, username, full_name, role, password_hasher.hash(password)))
+        (site_id, username, full_name, role, hash_password(password)))
+
+
+def upsert_kiosk(cur, site_id, name, key, created_by="seed"):
+    """Register (or re-key) a kiosk; only the key's hash is kept."""
+    from services.queue.access import digest
+
+    cur.execute(
+        """INSERT INTO queue.kiosks (site_id, name, key_hash, created_by, created_at)
+           VALUES (%s, %s, %s, %s, now())
+           ON CONFLICT (site_id, name) DO UPDATE SET key_hash = EXCLUDED.key_hash, revoked_at = NULL""",
+        (site_id, name, digest(key), created_by))

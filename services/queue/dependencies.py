@@ -73,13 +73,14 @@ class UnitOfWork:
         self.store = display.DisplayStore(redis_client, settings.REDIS_NAMESPACE)
         self.metrics = metrics
         self.rules = handlers.QueueRules(settings.PRIORITY_HEAD_START_S, settings.MAX_RECALLS)
+        self.secret = settings.PTSP_SECRET or ""
         self.clock = clock
 
     @contextlib.contextmanager
     def __call__(self, site_code, actor="system"):
         with self.db.transaction() as cur:
             ctx = handlers.Context(site=repo.site_by_code(cur, site_code), now=self.clock(),
-                                   rules=self.rules, actor=actor)
+                                   rules=self.rules, actor=actor, secret=self.secret)
             yield cur, ctx
         if ctx.events:
             for event in ctx.events:

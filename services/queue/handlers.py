@@ -7,12 +7,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from shared import events
 from shared.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from shared.outbox import add_event
+from services.queue import access
 from services.queue import repository as repo
 from services.queue.commands import CompleteTicket, IssueTicket, OpenCounter, TransferTicket
 from services.queue.domain import (
@@ -20,9 +18,7 @@ from services.queue.domain import (
 )
 
 SCHEMA = "queue"
-password_hasher = PasswordHasher()
-# Verified against when the username is unknown, so both cases take as long.
-_UNKNOWN_USER_HASH = password_hasher.hash("unknown-user")
+SUPERVISOR_ROLES = ("supervisor", "admin")
 
 
 @dataclass(frozen=True)
@@ -38,6 +34,7 @@ class Context:
     rules: QueueRules
     actor: str
     events: list = field(default_factory=list)
+    secret: str = field(default="", repr=False)  # the installation's, for ticket access keys
 
     @property
     def site_id(self):
@@ -172,8 +169,10 @@ def issue_ticket(cur, ctx: Context, cmd: IssueTicket, idempotency_key=None):
     return ticket.id, True
 
 
-def cancel_ticket(cur, ctx: Context, ticket_id):
+def cancel_ticket(cur, ctx: Context, ticket_id, access_key):
+    """Only the holder cancels: the request must carry the ticket's access key."""
     row = repo.ticket_row(cur, ctx.site_id, ticket_id, lock=True)
+    access.check_ticket_key(ctx.secret, row, access_key)
     ticket = repo.ticket_of(row)
     counter = ticket.counter if ticket.status in ACTIVE_AT_COUNTER else None
     if counter is not None:
@@ -203,17 +202,9 @@ def close_previous_days(cur, ctx: Context):
 
 # --- officers ----------------------------------------------------------------------------
 
-def authenticate(cur, ctx: Context, username, password):
-    officer = repo.officer_by_username(cur, ctx.site_id, (username or "").strip().lower())
-    try:
-        password_hasher.verify(officer["password_hash"] if officer else _UNKNOWN_USER_HASH, password or "")
-        ok = officer is not None and officer["active"]
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
-        raise Unauthorized("Nama pengguna atau kata sandi salah.", "Wrong username or password.",
-                           {"password": "wrong username or password"})
-    return {"username": officer["username"], "role": officer["role"], "full_name": officer["full_name"]}
+def wrong_login():
+    return Unauthorized("Nama pengguna atau kata sandi salah.", "Wrong username or password.",
+                        {"password": "wrong username or password"})
 
 
 # --- counters -----------------------------------------------------------------------------
@@ -236,15 +227,43 @@ def open_counter(cur, ctx: Context, number, cmd: OpenCounter, officer):
     ctx.emit(cur, events.CounterOpened, counter=number, services=services, officer=officer)
 
 
-def close_counter(cur, ctx: Context, number, officer):
-    counter = own_counter(cur, ctx, number, officer)
+def close_counter(cur, ctx: Context, number, officer, role="officer"):
+    """The officer closes their own counter; a supervisor or admin may close anyone's
+    (e.g. one left open by an officer who has been deactivated)."""
+    if role in SUPERVISOR_ROLES:
+        counter = open_counter_row(cur, ctx, number)
+    else:
+        counter = own_counter(cur, ctx, number, officer)
     if counter["current_ticket_id"]:
         raise Conflict(f"Loket {number} masih melayani tiket; selesaikan dulu.",
                        f"Counter {number} still has a ticket; finish it first.", {"counter": "busy"},
                        code="counter_busy")
     repo.set_counter_closed(cur, ctx.site_id, number)
-    repo.journal(cur, ctx.site_id, ctx.now, officer, "close_counter", counter=number)
+    data = {} if counter["opened_by"] == officer else {"opened_by": counter["opened_by"]}
+    repo.journal(cur, ctx.site_id, ctx.now, officer, "close_counter", counter=number, data=data)
     ctx.emit(cur, events.CounterClosed, counter=number, officer=officer)
+
+
+def take_over_counter(cur, ctx: Context, number, actor, role):
+    """A supervisor or admin takes an open counter over, with its services and its
+    current ticket, from whoever holds it; journaled with both names."""
+    if role not in SUPERVISOR_ROLES:
+        raise Forbidden("Hanya supervisor atau admin yang dapat mengambil alih loket.",
+                        "Only a supervisor or admin can take over a counter.", {"role": role})
+    counter = open_counter_row(cur, ctx, number)
+    previous = counter["opened_by"]
+    repo.set_counter_open(cur, ctx.site_id, number, counter["open_services"], actor, ctx.now)
+    repo.journal(cur, ctx.site_id, ctx.now, actor, "take_over_counter", counter=number,
+                 data={"opened_by": previous})
+    ctx.emit(cur, events.CounterOpened, counter=number, services=list(counter["open_services"]), officer=actor)
+
+
+def open_counter_row(cur, ctx, number):
+    counter = repo.counter_row(cur, ctx.site_id, number, lock=True)
+    if counter["opened_by"] is None:
+        raise Forbidden(f"Loket {number} belum dibuka.", f"Counter {number} is not open.",
+                        {"counter": "not open"}, code="counter_closed")
+    return counter
 
 
 def own_counter(cur, ctx, number, officer):
@@ -355,7 +374,8 @@ def transfer(cur, ctx: Context, number, officer, cmd: TransferTicket):
                    status="waiting", issued_at=ticket.issued_at, queued_at=ticket.queued_at)
     repo.insert_ticket(cur, ctx.site_id, moved, ctx.today, original["seq"], original["language"],
                        {"email": original["contact_email"], "phone": original["contact_phone"]},
-                       transferred_from=ticket.id)
+                       transferred_from=ticket.id,
+                       access_root=original["access_root"] or original["id"])  # the citizen's key still works
     repo.save_ticket(cur, ticket, transferred_to=moved.id)
     repo.set_counter_ticket(cur, ctx.site_id, number, None)
     repo.journal(cur, ctx.site_id, ctx.now, officer, "transfer", ticket.id, number,
@@ -382,8 +402,9 @@ def counter_view(cur, ctx: Context, row, with_queues=False):
         services = row["open_services"] or row["services"]
         queues = {code: [] for code in services}
         for t in repo.waiting_in_order(cur, ctx.site_id, services, ctx.today, ctx.rules.priority_head_start_s):
+            # No ticket ids here: an officer's screen has no business with them.
             queues[t["service_code"]].append({
-                "id": str(t["id"]), "number": t["number"], "priority": t["priority"],
+                "number": t["number"], "priority": t["priority"],
                 "waited_s": round((ctx.now - t["queued_at"]).total_seconds())})
         view["queues"] = queues
     return view

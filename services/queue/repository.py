@@ -48,7 +48,7 @@ def rules_of(row) -> ServiceRules:
 
 def officer_by_username(cur, site_id, username):
     cur.execute(
-        "SELECT username, full_name, role, password_hash, active FROM queue.officers "
+        "SELECT id, username, full_name, role, password_hash, active FROM queue.officers "
         "WHERE site_id = %s AND username = %s", (site_id, username))
     return cur.fetchone()
 
@@ -71,15 +71,16 @@ def take_next_seq(cur, site_id, service_code, day) -> int:
 # --- tickets ---------------------------------------------------------------------
 
 def insert_ticket(cur, site_id, ticket: Ticket, local_date, seq, language, contact=None,
-                  transferred_from=None):
+                  transferred_from=None, access_root=None):
     contact = contact or {}
     cur.execute(
         """INSERT INTO queue.tickets (id, site_id, service_code, local_date, seq, number, priority,
-               status, language, contact_email, contact_phone, issued_at, queued_at, transferred_from)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+               status, language, contact_email, contact_phone, issued_at, queued_at, transferred_from,
+               access_root)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
         (ticket.id, site_id, ticket.service_code, local_date, seq, ticket.number, ticket.priority,
          ticket.status, language, contact.get("email"), contact.get("phone"), ticket.issued_at,
-         ticket.queued_at, transferred_from))
+         ticket.queued_at, transferred_from, access_root))
 
 
 def ticket_row(cur, site_id, ticket_id, lock=False):

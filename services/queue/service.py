@@ -11,11 +11,11 @@ from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.postgres import Database
 from shared.redis_store import Redis
-from services.queue import admin, display, handlers
+from services.queue import access, admin, display, handlers, passwords
 from services.queue import repository as repo
 from services.queue.commands import (
-    CompleteTicket, CounterSettings, IssueTicket, NewCounter, NewOfficer, NewService, OfficerSettings, OpenCounter,
-    RunningText, ServiceSettings, TransferTicket, parse,
+    CompleteTicket, CounterSettings, IssueTicket, NewCounter, NewKiosk, NewOfficer, NewService, OfficerSettings,
+    OpenCounter, RunningText, ServiceSettings, TransferTicket, parse,
 )
 from services.queue.dependencies import QueueMetrics, UnitOfWork
 
@@ -72,24 +72,65 @@ class QueueService:
     # --- kiosk and citizen ------------------------------------------------------
 
     @rpc
-    def issue_ticket(self, site, request, idempotency_key=None):
+    def issue_ticket(self, site, request, idempotency_key=None, kiosk_key=None):
+        """The new (or, for a retried ``idempotency_key``, the same) ticket with its
+        ``access_key``. ``kiosk_key``, when given, must be a registered kiosk's (401)."""
         command = parse(IssueTicket, request)
         with self.uow(site, actor="kiosk") as (cur, ctx):
+            if kiosk_key is not None:
+                ctx.actor = "kiosk:" + access.kiosk_by_key(cur, ctx, kiosk_key)["name"]
             ticket_id, _created = handlers.issue_ticket(cur, ctx, command, idempotency_key)
-        return self.get_ticket(site, ticket_id)
+            view = handlers.ticket_view(cur, ctx, ticket_id)
+            view["access_key"] = access.ticket_access_key(ctx.secret, repo.ticket_row(cur, ctx.site_id, ticket_id))
+        return view
 
     @rpc
-    def cancel_ticket(self, site, ticket_id):
+    def cancel_ticket(self, site, ticket_id, access_key=None):
         with self.uow(site, actor="citizen") as (cur, ctx):
-            handlers.cancel_ticket(cur, ctx, ticket_id)
+            handlers.cancel_ticket(cur, ctx, ticket_id, access_key)
         return self.get_ticket(site, ticket_id)
 
-    # --- officers -------------------------------------------------------------
+    @rpc
+    def check_ticket_key(self, site, ticket_id, access_key):
+        """Nothing if ``access_key`` is the ticket's; 401/403/404 otherwise."""
+        with self.uow(site) as (cur, ctx):
+            access.check_ticket_key(ctx.secret, repo.ticket_row(cur, ctx.site_id, ticket_id), access_key)
+
+    # --- officers and sessions ----------------------------------------------------
 
     @rpc
-    def authenticate(self, site, username, password):
+    def login(self, site, username, password, client_address=None):
+        """Check the password (off the event loop) under the lockout, and open a
+        session: ``{"username", "role", "full_name", "session", "expires_at"}``; the
+        session secret goes into the token and is stored only as a hash."""
+        username = (username or "").strip().lower()
+        policy = access.LoginPolicy(self.settings.LOGIN_MAX_FAILURES, self.settings.LOGIN_ADDRESS_MAX_FAILURES,
+                                    self.settings.LOGIN_LOCK_S, self.settings.LOGIN_LOCK_MAX_S)
         with self.uow(site) as (cur, ctx):
-            return handlers.authenticate(cur, ctx, username, password)
+            refused = access.admit_login(cur, ctx, policy, username, client_address)  # counted, committed
+            officer = repo.officer_by_username(cur, ctx.site_id, username)
+        if refused:
+            raise refused
+        ok = passwords.verify_password(officer["password_hash"] if officer else passwords.UNKNOWN_USER_HASH,
+                                       password or "")
+        if not (ok and officer["active"]):
+            raise handlers.wrong_login()
+        with self.uow(site) as (cur, ctx):
+            access.login_succeeded(cur, ctx, username, client_address)
+            secret, expires = access.open_session(cur, ctx, officer["id"], self.settings.TOKEN_TTL_S)
+        return {"username": officer["username"], "role": officer["role"], "full_name": officer["full_name"],
+                "session": secret, "expires_at": expires.isoformat()}
+
+    @rpc
+    def session_officer(self, site, session):
+        """``{"username", "role"}`` of a live session; 401 when it ended or never was."""
+        with self.uow(site) as (cur, ctx):
+            return access.session_officer(cur, ctx, session)
+
+    @rpc
+    def logout(self, site, session):
+        with self.uow(site) as (cur, ctx):
+            return {"ended": access.end_session(cur, ctx, session)}
 
     @rpc
     def list_counters(self, site):
@@ -109,9 +150,15 @@ class QueueService:
         return self.counter_detail(site, counter)
 
     @rpc
-    def close_counter(self, site, counter, officer):
+    def close_counter(self, site, counter, officer, role="officer"):
         with self.uow(site, actor=officer) as (cur, ctx):
-            handlers.close_counter(cur, ctx, counter, officer)
+            handlers.close_counter(cur, ctx, counter, officer, role)
+        return self.counter_detail(site, counter)
+
+    @rpc
+    def take_over_counter(self, site, counter, actor, role):
+        with self.uow(site, actor=actor) as (cur, ctx):
+            handlers.take_over_counter(cur, ctx, counter, actor, role)
         return self.counter_detail(site, counter)
 
     @rpc
@@ -186,6 +233,23 @@ class QueueService:
     def update_officer(self, site, username, request, actor, actor_role):
         return self._change_catalog(admin.update_officer, site, username, parse(OfficerSettings, request), actor,
                                     actor_role)
+
+    @rpc
+    def admin_kiosks(self, site):
+        with self.uow(site) as (cur, ctx):
+            return access.list_kiosks(cur, ctx)
+
+    @rpc
+    def register_kiosk(self, site, request, actor):
+        """A new kiosk with its ``key``: the only time the key is shown."""
+        command = parse(NewKiosk, request)
+        with self.uow(site, actor=actor) as (cur, ctx):
+            return access.register_kiosk(cur, ctx, command.name, actor)
+
+    @rpc
+    def revoke_kiosk(self, site, kiosk_id, actor):
+        with self.uow(site, actor=actor) as (cur, ctx):
+            return access.revoke_kiosk(cur, ctx, kiosk_id, actor)
 
     @rpc
     def set_running_text(self, site, request, actor):

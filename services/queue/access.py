@@ -1,0 +1,201 @@
+"""Who may do what: officers' server-side sessions, the login lockout, registered
+kiosks, and the citizen's ticket access key. Plain functions of a cursor inside the
+caller's transaction, like the handlers; no nameko here.
+
+Secrets are never stored: a session or kiosk key is kept as its SHA-256, and a
+ticket's access key is derived (HMAC with the installation's secret) from the id
+of the ticket the citizen was issued, so a retried issue and a transferred ticket
+give the same key without storing it.
+"""
+import base64
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from services.queue import repository as repo
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- the citizen's ticket access key ------------------------------------------------------
+
+def ticket_access_key(secret: str, row) -> str:
+    root = row["access_root"] or row["id"]
+    mac = hmac.new(secret.encode(), f"ticket-access:{root}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode()  # 24 characters, 144 bits
+
+
+def check_ticket_key(secret: str, row, given):
+    if not given:
+        raise Unauthorized("Kunci tiket diperlukan.", "The ticket's key is required.",
+                           {"X-Ticket-Key": "missing"}, code="ticket_key_required")
+    if not hmac.compare_digest(ticket_access_key(secret, row).encode(), str(given).encode()):
+        raise Forbidden("Kunci tiket tidak cocok.", "The ticket's key does not match.",
+                        {"X-Ticket-Key": "wrong key"}, code="wrong_ticket_key")
+
+
+# --- login lockout ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    account_failures: int = 5
+    address_failures: int = 30
+    lock_s: int = 30
+    lock_max_s: int = 900
+
+
+def admit_login(cur, ctx, policy: LoginPolicy, username, address):
+    """Count this attempt against the account and the client address before the
+    password is checked (so concurrent attempts cannot slip past the limit), or
+    return the refusal if either is locked. A success takes the count back."""
+    refusals = [_admit(cur, ctx, policy, "account", username, policy.account_failures)]
+    if address:
+        refusals.append(_admit(cur, ctx, policy, "address", digest(address), policy.address_failures))
+    for kind, wait in zip(("account", "address"), refusals):
+        if wait:
+            return locked_out(kind, wait)
+    return None
+
+
+def _admit(cur, ctx, policy, kind, key, limit):
+    cur.execute("""INSERT INTO queue.login_throttle (site_id, kind, key) VALUES (%s, %s, %s)
+                   ON CONFLICT DO NOTHING""", (ctx.site_id, kind, key))
+    cur.execute("SELECT * FROM queue.login_throttle WHERE site_id = %s AND kind = %s AND key = %s FOR UPDATE",
+                (ctx.site_id, kind, key))
+    row = cur.fetchone()
+    if row["locked_until"] and row["locked_until"] > ctx.now:
+        return math.ceil((row["locked_until"] - ctx.now).total_seconds())
+    failures, level = row["failures"], row["lock_level"]
+    if row["last_attempt_at"] and ctx.now - row["last_attempt_at"] > timedelta(seconds=policy.lock_max_s):
+        failures, level = 0, 0  # quiet for long enough: start afresh
+    locked_until, wait = None, 0
+    if failures >= limit:
+        level += 1
+        wait = min(policy.lock_max_s, policy.lock_s * 2 ** (level - 1))
+        locked_until, failures = ctx.now + timedelta(seconds=wait), 0
+    else:
+        failures += 1
+    cur.execute("""UPDATE queue.login_throttle SET failures = %s, lock_level = %s, locked_until = %s,
+                       last_attempt_at = %s WHERE site_id = %s AND kind = %s AND key = %s""",
+                (failures, level, locked_until, ctx.now, ctx.site_id, kind, key))
+    return wait
+
+
+def locked_out(kind, wait):
+    if kind == "account":
+        return TooManyRequests(
+            f"Terlalu banyak kata sandi salah untuk nama pengguna ini. Coba lagi dalam {wait} detik.",
+            f"Too many wrong passwords for this username. Try again in {wait} seconds.",
+            {"username": f"locked for {wait} s after repeated wrong passwords"}, code="login_locked",
+            retry_after=wait)
+    return TooManyRequests(
+        f"Terlalu banyak percobaan masuk yang salah dari perangkat/jaringan ini. Coba lagi dalam {wait} detik.",
+        f"Too many wrong logins from this device or network. Try again in {wait} seconds.",
+        {"password": f"too many wrong logins from this address; locked for {wait} s"}, code="login_locked",
+        retry_after=wait)
+
+
+def login_succeeded(cur, ctx, username, address):
+    """The account starts afresh; the address gets its counted attempt back."""
+    cur.execute("""UPDATE queue.login_throttle SET failures = 0, lock_level = 0, locked_until = NULL
+                   WHERE site_id = %s AND kind = 'account' AND key = %s""", (ctx.site_id, username))
+    if address:
+        cur.execute("""UPDATE queue.login_throttle SET failures = GREATEST(failures - 1, 0)
+                       WHERE site_id = %s AND kind = 'address' AND key = %s""", (ctx.site_id, digest(address)))
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+def open_session(cur, ctx, officer_id, ttl_s):
+    """A new session; returns its secret (goes into the token, never stored) and expiry."""
+    secret = secrets.token_urlsafe(32)
+    expires = ctx.now + timedelta(seconds=ttl_s)
+    cur.execute("""DELETE FROM queue.sessions WHERE officer_id = %s
+                   AND (expires_at < %s OR ended_at < %s)""",
+                (officer_id, ctx.now - timedelta(days=1), ctx.now - timedelta(days=1)))
+    cur.execute("""INSERT INTO queue.sessions (site_id, officer_id, secret_hash, created_at, expires_at)
+                   VALUES (%s, %s, %s, %s, %s)""", (ctx.site_id, officer_id, digest(secret), ctx.now, expires))
+    return secret, expires
+
+
+def session_officer(cur, ctx, secret):
+    """The officer of a live session (401 if it ended, expired, or the officer is inactive).
+    The role is the account's current one."""
+    cur.execute(
+        """SELECT o.username, o.role, o.full_name FROM queue.sessions s JOIN queue.officers o ON o.id = s.officer_id
+           WHERE s.site_id = %s AND s.secret_hash = %s AND s.ended_at IS NULL AND s.expires_at > %s AND o.active""",
+        (ctx.site_id, digest(secret or ""), ctx.now))
+    row = cur.fetchone()
+    if row is None:
+        raise Unauthorized("Sesi Anda sudah berakhir; silakan masuk lagi.", "Your session has ended; log in again.",
+                           {"Authorization": "session ended or unknown"}, code="session_ended")
+    return {"username": row["username"], "role": row["role"]}
+
+
+def end_session(cur, ctx, secret):
+    cur.execute("""UPDATE queue.sessions SET ended_at = %s, ended_reason = 'logout'
+                   WHERE site_id = %s AND secret_hash = %s AND ended_at IS NULL RETURNING officer_id""",
+                (ctx.now, ctx.site_id, digest(secret or "")))
+    return cur.fetchone() is not None
+
+
+def end_officer_sessions(cur, ctx, username, reason):
+    """Every live session of the officer ends now (deactivation, role or password change)."""
+    cur.execute(
+        """UPDATE queue.sessions s SET ended_at = %s, ended_reason = %s FROM queue.officers o
+           WHERE o.id = s.officer_id AND o.site_id = %s AND o.username = %s AND s.ended_at IS NULL""",
+        (ctx.now, reason, ctx.site_id, username))
+    return cur.rowcount
+
+
+# --- registered kiosks ----------------------------------------------------------------------------
+
+def kiosk_view(row):
+    return {"id": row["id"], "name": row["name"], "created_by": row["created_by"],
+            "created_at": row["created_at"].isoformat(), "active": row["revoked_at"] is None}
+
+
+def register_kiosk(cur, ctx, name, actor, key=None):
+    """A new kiosk and its key (returned once; only its hash is kept)."""
+    cur.execute("SELECT 1 FROM queue.kiosks WHERE site_id = %s AND name = %s", (ctx.site_id, name))
+    if cur.fetchone():
+        raise Conflict(f"Kios {name} sudah terdaftar.", f"Kiosk {name} is already registered.",
+                       {"name": "already registered"}, code="kiosk_exists")
+    key = key or secrets.token_urlsafe(24)
+    cur.execute("""INSERT INTO queue.kiosks (site_id, name, key_hash, created_by, created_at)
+                   VALUES (%s, %s, %s, %s, %s) RETURNING *""", (ctx.site_id, name, digest(key), actor, ctx.now))
+    row = cur.fetchone()
+    repo.journal(cur, ctx.site_id, ctx.now, actor, "register_kiosk", data={"kiosk": name})
+    return dict(kiosk_view(row), key=key)
+
+
+def list_kiosks(cur, ctx):
+    cur.execute("SELECT * FROM queue.kiosks WHERE site_id = %s ORDER BY name", (ctx.site_id,))
+    return [kiosk_view(row) for row in cur.fetchall()]
+
+
+def revoke_kiosk(cur, ctx, kiosk_id, actor):
+    cur.execute("""UPDATE queue.kiosks SET revoked_at = COALESCE(revoked_at, %s)
+                   WHERE site_id = %s AND id = %s RETURNING *""", (ctx.now, ctx.site_id, kiosk_id))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound("Kios tidak ada.", "There is no such kiosk.", {"kiosk": "unknown"})
+    repo.journal(cur, ctx.site_id, ctx.now, actor, "revoke_kiosk", data={"kiosk": row["name"]})
+    return kiosk_view(row)
+
+
+def kiosk_by_key(cur, ctx, key):
+    """The registered, unrevoked kiosk holding ``key`` (401 otherwise)."""
+    cur.execute("SELECT * FROM queue.kiosks WHERE site_id = %s AND key_hash = %s AND revoked_at IS NULL",
+                (ctx.site_id, digest(key or "")))
+    row = cur.fetchone()
+    if row is None:
+        raise Unauthorized("Kunci kios tidak dikenal atau sudah dicabut.", "Unknown or revoked kiosk key.",
+                           {"X-Kiosk-Key": "unknown or revoked"}, code="kiosk_unknown")
+    return row
