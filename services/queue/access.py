@@ -53,17 +53,23 @@ class LoginPolicy:
 def admit_login(cur, ctx, policy: LoginPolicy, username, address):
     """Count this attempt against the account and the client address before the
     password is checked (so concurrent attempts cannot slip past the limit), or
-    return the refusal if either is locked. A success takes the count back."""
-    refusals = [_admit(cur, ctx, policy, "account", username, policy.account_failures)]
+    return the refusal if either is locked; a refused attempt counts nowhere. A
+    success takes the count back. Rows are locked account first, then address."""
+    keys = [("account", username, policy.account_failures)]
     if address:
-        refusals.append(_admit(cur, ctx, policy, "address", digest(address), policy.address_failures))
-    for kind, wait in zip(("account", "address"), refusals):
+        keys.append(("address", digest(address), policy.address_failures))
+    for kind, key, limit in keys:
+        wait = _lock_if_over(cur, ctx, policy, kind, key, limit)
         if wait:
             return locked_out(kind, wait)
+    for kind, key, _limit in keys:
+        cur.execute("""UPDATE queue.login_throttle SET failures = failures + 1, last_attempt_at = %s
+                       WHERE site_id = %s AND kind = %s AND key = %s""", (ctx.now, ctx.site_id, kind, key))
     return None
 
 
-def _admit(cur, ctx, policy, kind, key, limit):
+def _lock_if_over(cur, ctx, policy, kind, key, limit):
+    """Seconds left if (key) is locked, locking it now if it reached the limit."""
     cur.execute("""INSERT INTO queue.login_throttle (site_id, kind, key) VALUES (%s, %s, %s)
                    ON CONFLICT DO NOTHING""", (ctx.site_id, kind, key))
     cur.execute("SELECT * FROM queue.login_throttle WHERE site_id = %s AND kind = %s AND key = %s FOR UPDATE",
@@ -75,15 +81,13 @@ def _admit(cur, ctx, policy, kind, key, limit):
     if row["last_attempt_at"] and ctx.now - row["last_attempt_at"] > timedelta(seconds=policy.lock_max_s):
         failures, level = 0, 0  # quiet for long enough: start afresh
     locked_until, wait = None, 0
-    if failures >= limit:
+    if failures >= limit:  # the lock starts, and its count with it
         level += 1
         wait = min(policy.lock_max_s, policy.lock_s * 2 ** (level - 1))
         locked_until, failures = ctx.now + timedelta(seconds=wait), 0
-    else:
-        failures += 1
-    cur.execute("""UPDATE queue.login_throttle SET failures = %s, lock_level = %s, locked_until = %s,
-                       last_attempt_at = %s WHERE site_id = %s AND kind = %s AND key = %s""",
-                (failures, level, locked_until, ctx.now, ctx.site_id, kind, key))
+    cur.execute("""UPDATE queue.login_throttle SET failures = %s, lock_level = %s, locked_until = %s
+                   WHERE site_id = %s AND kind = %s AND key = %s""",
+                (failures, level, locked_until, ctx.site_id, kind, key))
     return wait
 
 
