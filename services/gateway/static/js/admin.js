@@ -55,7 +55,12 @@ $("#login-form").addEventListener("submit", async (e) => {
     $("#login-error").textContent = errorText(err);
   }
 });
-$("#signout").addEventListener("click", () => { saveSession(null); showLogin(); });
+$("#signout").addEventListener("click", () => {
+  const token = state.session && state.session.token;
+  if (token) api("POST", "/api/auth/logout", { token }).catch(() => {});  // ends it on the server
+  saveSession(null);
+  showLogin();
+});
 
 // ---- tabs ---------------------------------------------------------------------------------
 
