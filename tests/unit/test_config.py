@@ -30,6 +30,7 @@ def test_without_a_secret_the_first_start_generates_one_per_installation(tmp_pat
     database, outside the repository; later starts read the same one; another database
     gets another secret; config.yml carries no secret of its own."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.delenv("PTSP_SECRET", raising=False)
     config = load_config()
     assert not config["PTSP_SECRET"]
     first = settings_from(dict(BASE, PTSP_SECRET=config["PTSP_SECRET"]))
