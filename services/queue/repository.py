@@ -46,10 +46,10 @@ def rules_of(row) -> ServiceRules:
         open_days=tuple(row["open_days"]), active=row["active"])
 
 
-def officer_by_username(cur, site_id, username):
+def officer_by_username(cur, site_id, username, lock=False):
     cur.execute(
         "SELECT id, username, full_name, role, password_hash, active FROM queue.officers "
-        "WHERE site_id = %s AND username = %s", (site_id, username))
+        "WHERE site_id = %s AND username = %s" + (" FOR UPDATE" if lock else ""), (site_id, username))
     return cur.fetchone()
 
 

@@ -116,9 +116,14 @@ class QueueService:
         if not (ok and officer["active"]):
             raise handlers.wrong_login()
         with self.uow(site) as (cur, ctx):
+            # The account as it is now, locked against a concurrent change: a password
+            # changed or an account deactivated while we checked gets no session.
+            current = repo.officer_by_username(cur, ctx.site_id, username, lock=True)
+            if current is None or current["password_hash"] != officer["password_hash"] or not current["active"]:
+                raise handlers.wrong_login()
             access.login_succeeded(cur, ctx, username, client_address)
-            secret, expires = access.open_session(cur, ctx, officer["id"], self.settings.TOKEN_TTL_S)
-        return {"username": officer["username"], "role": officer["role"], "full_name": officer["full_name"],
+            secret, expires = access.open_session(cur, ctx, current["id"], self.settings.TOKEN_TTL_S)
+        return {"username": current["username"], "role": current["role"], "full_name": current["full_name"],
                 "session": secret, "expires_at": expires.isoformat()}
 
     @rpc
