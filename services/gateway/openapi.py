@@ -23,7 +23,10 @@ def openapi_document(public_url):
             "parameters": [
                 {"name": name, "in": "path", "required": True,
                  "schema": {"type": "integer"} if kind == "int" else {"type": "string"}}
-                for kind, name in PATH_PARAM.findall(r.path)],
+                for kind, name in PATH_PARAM.findall(r.path)] + [
+                {"name": name, "in": "header", "required": required, "description": description,
+                 "schema": {"type": "string"}}
+                for name, (required, description) in r.headers.items()],
             "responses": {str(r.status): answer_spec(r.answer, r.status)},
         }
         for status, description in r.extra_statuses.items():

@@ -200,7 +200,8 @@ class PageRoutes:
             "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
     @route("GET", "/api/tickets/<ticket_id>/qr.svg", "QR code (SVG) of the ticket's status page (track_url, "
-           "with the access key sent in X-Ticket-Key)", tags=["kiosk"], extra_statuses={404: "not a ticket id"})
+           "with the access key sent in X-Ticket-Key)", tags=["kiosk"], extra_statuses={404: "not a ticket id"},
+           headers={"X-Ticket-Key": (False, "the ticket's access_key, to put into the QR's link")})
     def ticket_qr(self, request, ticket_id):
         if not TICKET_ID_RE.match(ticket_id):
             raise NotFound("Tiket tidak ditemukan.", "No such ticket.", {"ticket_id": "not a ticket id"})
@@ -213,7 +214,8 @@ class PageRoutes:
 
     @route("POST", "/api/tickets/<ticket_id>/print", "Print the ticket on the kiosk's ESC/POS printer (KIOSK_PRINTERS)",
            tags=["kiosk"], body=PrintRequest, answer=PrintAnswer,
-           extra_statuses={404: "no such ticket, or no printer for this kiosk", 502: "the printer failed"})
+           extra_statuses={404: "no such ticket, or no printer for this kiosk", 502: "the printer failed"},
+           headers={"X-Ticket-Key": (False, "the ticket's access_key, to print into the QR's link")})
     def ticket_print(self, request, ticket_id, body):
         spec = self._kiosk_printers().get(body.kiosk)
         if spec is None:

@@ -63,6 +63,8 @@ class GatewayService(PageRoutes):
     @route("POST", "/api/tickets", "Take a numbered ticket (body: application/json; a registered kiosk sends "
            "X-Kiosk-Key, anyone else is limited per address)", tags=["kiosk"], body=schemas.TicketRequest,
            answer=schemas.TicketView, status=201, json_only=True,
+           headers={"Idempotency-Key": (False, "a retry with the same key gets the same ticket"),
+                    "X-Kiosk-Key": (False, "a registered kiosk's key: no per-address limit")},
            extra_statuses={401: "X-Kiosk-Key unknown or revoked",
                            409: "service closed, quota reached, or Idempotency-Key reused with another body",
                            429: "too many tickets from this address (Retry-After)"})
@@ -86,6 +88,7 @@ class GatewayService(PageRoutes):
 
     @route("POST", "/api/tickets/<ticket_id>/cancel", "Cancel a waiting or called ticket (header X-Ticket-Key: the "
            "ticket's access_key)", tags=["citizen"], answer=schemas.TicketView,
+           headers={"X-Ticket-Key": (True, "the ticket's access_key, from the issue answer or track_url's #k=")},
            extra_statuses={401: "X-Ticket-Key missing", 403: "X-Ticket-Key wrong", 404: "no such ticket",
                            409: "ticket already finished"})
     def cancel_ticket(self, request, ticket_id):

@@ -36,18 +36,20 @@ class Route:
     # Refuse a body that is not declared application/json (415): a cross-site form or
     # text/plain fetch cannot send one without a CORS preflight this API never grants.
     json_only: bool = False
+    # Request headers the route reads, for the OpenAPI document: name -> (required, description).
+    headers: dict = field(default_factory=dict)
 
 
 ROUTES: list[Route] = []
 
 
 def route(method, path, summary, tags=("api",), body=None, answer=None, status=200, auth=False,
-          extra_statuses=None, json_only=False):
+          extra_statuses=None, json_only=False, headers=None):
     """Register an API entrypoint: a nameko ``@http`` handler whose failures become
     documented JSON errors. ``body`` (a pydantic model) is validated and passed to
     the handler as ``body``."""
     spec = Route(method, path, summary, list(tags), body, answer, status, auth, dict(extra_statuses or {}),
-                 json_only=json_only)
+                 json_only=json_only, headers=dict(headers or {}))
     if json_only:
         spec.extra_statuses.setdefault(415, "Content-Type is not application/json")
     ROUTES.append(spec)
