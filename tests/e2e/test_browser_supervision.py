@@ -20,7 +20,7 @@ def test_supervisor_closes_a_deactivated_officers_counter_and_registers_a_kiosk(
     from the kiosks tab registers a kiosk and is shown its URL with the key, which then
     issues tickets as a registered kiosk; the list does not show the key again."""
     api = Api(hall.base_url)
-    assert api.call("POST", "/api/counters/5/open", "petugas5", json={"services": ["COMPLAINT"]}).status_code == 200
+    api.ready_counter(5, "petugas5", ["COMPLAINT"])  # open, idle (other tests use counter 5 too)
     assert api.call("PUT", "/api/admin/officers/petugas5", "admin", json={"active": False}).status_code == 200
     try:
         page = pages(DESKTOP)
