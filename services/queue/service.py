@@ -6,7 +6,7 @@ from nameko.timer import timer
 
 import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
 from shared.config import SettingsProvider
-from shared.errors import PtspError
+from shared.errors import PtspError, TooManyRequests
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.postgres import Database
@@ -104,6 +104,10 @@ class QueueService:
         session: ``{"username", "role", "full_name", "session", "expires_at"}``; the
         session secret goes into the token and is stored only as a hash."""
         username = (username or "").strip().lower()
+        if passwords.busy():  # before counting: a refusal for load is nobody's failure
+            raise TooManyRequests("Server sedang sibuk memeriksa kata sandi. Coba lagi sebentar lagi.",
+                                  "The server is busy checking passwords. Try again in a moment.",
+                                  {"password": "server busy; try again in 1 s"}, code="login_busy", retry_after=1)
         policy = access.LoginPolicy(self.settings.LOGIN_MAX_FAILURES, self.settings.LOGIN_ADDRESS_MAX_FAILURES,
                                     self.settings.LOGIN_LOCK_S, self.settings.LOGIN_LOCK_MAX_S)
         with self.uow(site) as (cur, ctx):
