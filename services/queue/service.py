@@ -90,12 +90,6 @@ class QueueService:
             handlers.cancel_ticket(cur, ctx, ticket_id, access_key)
         return self.get_ticket(site, ticket_id)
 
-    @rpc
-    def check_ticket_key(self, site, ticket_id, access_key):
-        """Nothing if ``access_key`` is the ticket's; 401/403/404 otherwise."""
-        with self.uow(site) as (cur, ctx):
-            access.check_ticket_key(ctx.secret, repo.ticket_row(cur, ctx.site_id, ticket_id), access_key)
-
     # --- officers and sessions ----------------------------------------------------
 
     @rpc
