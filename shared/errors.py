@@ -70,10 +70,31 @@ class Unavailable(PtspError):
     status = 503
     code = "unavailable"
     retry_after_s = 2
+    retry_after = retry_after_s  # sent as Retry-After
 
     def __init__(self, message_id=None, message_en=None, fields=None, code=None):
         super().__init__(message_id or "Layanan sedang tidak tersedia. Coba lagi sebentar lagi.",
                          message_en or "The service is unavailable. Please try again shortly.", fields, code)
 
 
-ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden, Unavailable)
+class UnsupportedMediaType(PtspError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class TooManyRequests(PtspError):
+    """Refused for now: try again after ``retry_after`` seconds (sent as Retry-After)."""
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message_id, message_en=None, fields=None, code=None, retry_after=1):
+        Exception.__init__(self, message_id, message_en or message_id, fields or {}, code or self.code,
+                           max(1, int(retry_after)))
+
+    @property
+    def retry_after(self):
+        return self.args[4]
+
+
+ALL_ERRORS = (PtspError, InvalidInput, NotFound, Conflict, Unauthorized, Forbidden, TooManyRequests,
+              UnsupportedMediaType, Unavailable)

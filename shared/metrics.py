@@ -40,7 +40,8 @@ class Metrics(DependencyProvider):
         if port:
             # Served by eventlet's WSGI server in a greenthread: prometheus-client's
             # own threaded server calls getaddrinfo in a way eventlet's green DNS rejects.
-            self.socket = eventlet.listen(("0.0.0.0", port))
+            host = self.container.config.get("METRICS_HOST") or "127.0.0.1"
+            self.socket = eventlet.listen((host, port))
             self.server = eventlet.spawn(
                 eventlet.wsgi.server, self.socket, make_wsgi_app(self.registry), log_output=False)
 

@@ -6,6 +6,7 @@ eventlet.monkey_patch()
 import shared  # noqa: E402,F401 - sets psycopg's green wait function before psycopg loads
 
 import os  # noqa: E402
+import secrets  # noqa: E402
 import socket  # noqa: E402
 
 import psycopg  # noqa: E402
@@ -19,6 +20,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL",
                                    f"postgresql://ptsp:ptsp@127.0.0.1:5432/ptsp_test_{os.getpid()}")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TEST_REDIS_NAMESPACE = f"ptsp-test-{os.getpid()}"
+# The installation secret of this test run (never a fixed, public one).
+TEST_SECRET = secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +88,7 @@ def settings(database_url):
     from shared.config import Settings
 
     return Settings(AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/", DATABASE_URL=database_url,
-                    REDIS_URL=TEST_REDIS_URL, REDIS_NAMESPACE=TEST_REDIS_NAMESPACE)
+                    REDIS_URL=TEST_REDIS_URL, REDIS_NAMESPACE=TEST_REDIS_NAMESPACE, PTSP_SECRET=TEST_SECRET)
 
 
 @pytest.fixture
@@ -136,7 +139,9 @@ def service_config(rabbit_config, database_url, site):
         "PTSP_SITE": site,
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "METRICS_PORT": 0,
         "PTSP_PUBLIC_URL": "http://ptsp.test", "PRIORITY_HEAD_START_S": 900, "MAX_RECALLS": 3,
-        "PTSP_SECRET": "test-secret", "max_workers": 20,
+        "PTSP_SECRET": TEST_SECRET, "max_workers": 20,
+        # Tests issue many tickets from 127.0.0.1; the limit itself has tests of its own.
+        "TICKET_RATE_LIMIT": 1000,
     })
     return config
 

@@ -4,6 +4,11 @@
 # missing, and that PostgreSQL has the role and database `ptsp`.
 # Idempotent, and quick when everything already answers.
 # PTSP_MANAGE_SERVERS=0 skips all of it (bring your own servers through the URLs).
+# RabbitMQ's management API (guest/guest) is kept on loopback: the script sets
+# `management.tcp.ip = 127.0.0.1` in RABBITMQ_CONF (default /etc/rabbitmq/rabbitmq.conf).
+# When RabbitMQ already runs, a changed setting takes effect at its next restart: the
+# script says so, and restarts it only with PTSP_RESTART_RABBITMQ=1.
+# PTSP_DRY_RUN=1 shows that configuration change instead of making it.
 set -euo pipefail
 # shellcheck source=deploy/local/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -147,6 +152,51 @@ amqp_up() { tcp_open 127.0.0.1 5672; }
 mgmt_up() { tcp_open 127.0.0.1 15672; }
 
 rabbit_start_direct() { as_root rabbitmq-server -detached; }
+
+RABBITMQ_CONF="${RABBITMQ_CONF:-/etc/rabbitmq/rabbitmq.conf}"
+MGMT_IP_LINE="management.tcp.ip = 127.0.0.1"
+
+# Put the management listener on loopback in RABBITMQ_CONF; true when the file changed.
+rabbit_mgmt_loopback() {
+    local ip_re='^[[:space:]]*management\.tcp\.ip[[:space:]]*='
+    if grep -qsE "${ip_re}[[:space:]]*127\.0\.0\.1[[:space:]]*$" "$RABBITMQ_CONF"; then
+        return 1
+    fi
+    if [[ "${PTSP_DRY_RUN:-0}" == "1" ]]; then
+        if grep -qsE "$ip_re" "$RABBITMQ_CONF"; then
+            log "dry run: would replace '$(grep -E "$ip_re" "$RABBITMQ_CONF" | head -n1)' with '$MGMT_IP_LINE' in $RABBITMQ_CONF"
+        else
+            log "dry run: would add '$MGMT_IP_LINE' to $RABBITMQ_CONF"
+        fi
+        return 1
+    fi
+    log "RabbitMQ management API on loopback only: '$MGMT_IP_LINE' in $RABBITMQ_CONF"
+    as_root mkdir -p "$(dirname "$RABBITMQ_CONF")"
+    if grep -qsE "$ip_re" "$RABBITMQ_CONF"; then
+        as_root sed -i -E "s/${ip_re}.*/${MGMT_IP_LINE}/" "$RABBITMQ_CONF"
+    else
+        printf '# PTSP: the management API (guest/guest) is not for the network\n%s\n' "$MGMT_IP_LINE" |
+            as_root tee -a "$RABBITMQ_CONF" >/dev/null
+    fi
+}
+
+mgmt_changed=0
+rabbit_mgmt_loopback && mgmt_changed=1
+
+if amqp_up && (( mgmt_changed )); then
+    if [[ "${PTSP_RESTART_RABBITMQ:-0}" == "1" ]]; then
+        log "restarting RabbitMQ to apply $RABBITMQ_CONF"
+        if systemd_running; then
+            as_root systemctl restart rabbitmq-server
+        elif have service && [[ -x /etc/init.d/rabbitmq-server ]]; then
+            as_root service rabbitmq-server restart >/dev/null
+        else
+            as_root rabbitmqctl stop >/dev/null 2>&1 || true
+        fi
+    else
+        warn "RabbitMQ runs with its old settings: restart it to move the management API to loopback (PTSP_RESTART_RABBITMQ=1 lets this script do it)"
+    fi
+fi
 
 if ! amqp_up; then
     # Enabling the plugin offline first means the node starts with it already on.

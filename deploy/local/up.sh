@@ -26,7 +26,10 @@ fi
 # Debian's chromium, espeak-ng and fonts (browser tests, spoken announcements).
 if [[ -x "$here/browser.sh" ]]; then "$here/browser.sh"; fi
 "$here/migrate.sh"
-"$here/seed.sh"
+# The seed's last line is the demo kiosk's URL with its key (development only).
+seed_output="$("$here/seed.sh")"
+printf '%s\n' "$seed_output" >&2
+kiosk_url="$(sed -n 's/^kiosk url: //p' <<<"$seed_output")"
 
 base="${PTSP_PUBLIC_URL:-http://127.0.0.1:8000}"
 base="${base%/}"
@@ -53,6 +56,11 @@ base="${base%/}"
         echo
         echo "  demo accounts: admin, petugas1 ... petugas6"
         echo "  password:      ${PTSP_DEMO_PASSWORD:-ptsp-demo}  (PTSP_DEMO_PASSWORD)"
+        if [[ -n "$kiosk_url" ]]; then
+            echo "  demo kiosk:    $kiosk_url"
+            echo "                 (open it once on the kiosk: the key is kept there and exempts it"
+            echo "                 from the per-address ticket limit)"
+        fi
     fi
     echo
 } >&2

@@ -25,7 +25,10 @@ def openapi_document(public_url):
                  # The gateway's path converters (services/gateway/server.py) bound both.
                  "schema": {"type": "integer", "minimum": 0, "maximum": 999_999_999} if kind == "int" else
                  {"type": "string", "minLength": 1, "maxLength": 200}}
-                for kind, name in PATH_PARAM.findall(r.path)],
+                for kind, name in PATH_PARAM.findall(r.path)] + [
+                {"name": name, "in": "header", "required": required, "description": description,
+                 "schema": {"type": "string"}}
+                for name, (required, description) in r.headers.items()],
             "responses": {str(r.status): answer_spec(r.answer, r.status)},
         }
         for status, description in r.extra_statuses.items():

@@ -9,7 +9,8 @@ and dependency providers from base classes). It serves
 - ``/static/<path>``: CSS, JS, fonts, the chime;
 - ``GET /api/speech?text=&voice=``: an announcement rendered by espeak-ng (WAV), the
   display board's fallback when the browser has no Indonesian voice;
-- ``GET /api/tickets/<id>/qr.svg``: the QR code of a ticket's status page;
+- ``GET /api/tickets/<id>/qr.svg``: the QR code of a ticket's status page (with the
+  access key the kiosk sends in ``X-Ticket-Key``, so the key stays out of URLs and logs);
 - ``POST /api/tickets/<id>/print``: ESC/POS printing on the kiosk's thermal printer
   (``KIOSK_PRINTERS``, see services/gateway/printing.py).
 
@@ -198,18 +199,23 @@ class PageRoutes:
         return Response(data, status=200, content_type="audio/wav", headers={
             "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
 
-    @route("GET", "/api/tickets/<ticket_id>/qr.svg", "QR code (SVG) of the ticket's status page (track_url)",
-           tags=["kiosk"], extra_statuses={404: "not a ticket id"})
+    @route("GET", "/api/tickets/<ticket_id>/qr.svg", "QR code (SVG) of the ticket's status page (track_url, "
+           "with the access key sent in X-Ticket-Key)", tags=["kiosk"], extra_statuses={404: "not a ticket id"},
+           headers={"X-Ticket-Key": (False, "the ticket's access_key, to put into the QR's link")})
     def ticket_qr(self, request, ticket_id):
         if not TICKET_ID_RE.match(ticket_id):
             raise NotFound("Tiket tidak ditemukan.", "No such ticket.", {"ticket_id": "not a ticket id"})
-        svg = qr_svg(self._track_url(ticket_id))
+        key = request.headers.get("X-Ticket-Key")
+        svg = qr_svg(self._track_url(ticket_id, key))
+        # A QR holding a key is the holder's: no shared cache may keep it.
+        cache = "private, no-store" if key else "public, max-age=86400"
         return Response(svg, status=200, content_type="image/svg+xml", headers={
-            "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+            "Cache-Control": cache, "X-Content-Type-Options": "nosniff", "Vary": "X-Ticket-Key"})
 
     @route("POST", "/api/tickets/<ticket_id>/print", "Print the ticket on the kiosk's ESC/POS printer (KIOSK_PRINTERS)",
            tags=["kiosk"], body=PrintRequest, answer=PrintAnswer,
-           extra_statuses={404: "no such ticket, or no printer for this kiosk", 502: "the printer failed"})
+           extra_statuses={404: "no such ticket, or no printer for this kiosk", 502: "the printer failed"},
+           headers={"X-Ticket-Key": (False, "the ticket's access_key, to print into the QR's link")})
     def ticket_print(self, request, ticket_id, body):
         spec = self._kiosk_printers().get(body.kiosk)
         if spec is None:
@@ -218,6 +224,7 @@ class PageRoutes:
         ticket = self.page_ticket_view(ticket_id) if TICKET_ID_RE.match(ticket_id) else None
         if ticket is None:
             raise NotFound("Tiket tidak ditemukan.", "No such ticket.", {"ticket_id": "no such ticket"})
+        ticket["track_url"] = self._track_url(ticket_id, request.headers.get("X-Ticket-Key"))
         site = self.page_site() or {}
         tz = None
         try:
@@ -243,9 +250,14 @@ class PageRoutes:
             log.error("%s", exc)
             return {}
 
-    def _track_url(self, ticket_id):
-        """The citizen's status page of a ticket (its QR code and ``track_url``)."""
-        return self.settings.PTSP_PUBLIC_URL.rstrip("/") + "/t/" + ticket_id
+    def _track_url(self, ticket_id, access_key=None):
+        """The citizen's status page of a ticket (its QR code and ``track_url``). The
+        access key rides in the fragment (``#k=``), which browsers never send to a
+        server, so it stays out of access logs and Referer headers."""
+        url = self.settings.PTSP_PUBLIC_URL.rstrip("/") + "/t/" + ticket_id
+        if access_key and re.fullmatch(r"[A-Za-z0-9_-]{1,200}", access_key):
+            url += "#k=" + access_key
+        return url
 
     def _render(self, request, page, extra=None, status=200):
         lang = request_lang(request)

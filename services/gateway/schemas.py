@@ -95,7 +95,10 @@ class TicketView(Answer):
     called_at: Optional[str] = None
     started_at: Optional[str] = None
     finished_at: Optional[str] = None
-    track_url: str
+    track_url: str = Field(description="the status page; in the issue answer its fragment (#k=) carries access_key")
+    access_key: Optional[str] = Field(
+        None, description="the holder's secret, only in the answer to POST /api/tickets (and its Idempotency-Key "
+                          "retries); cancel asks for it in X-Ticket-Key. Kept across a transfer.")
     transferred_to: Optional[str] = None
 
 
@@ -200,6 +203,23 @@ class NewOfficerIn(Body):
     full_name: Optional[str] = None
     role: Literal["officer", "supervisor", "admin"] = "officer"
     password: str = Field(description="at least 8 characters")
+
+
+class NewKioskIn(Body):
+    name: str = Field(min_length=1, max_length=40, description="e.g. lobby")
+
+
+class KioskAccount(Answer):
+    id: int
+    name: str
+    created_by: str
+    created_at: str
+    active: bool
+
+
+class NewKioskAnswer(KioskAccount):
+    key: str = Field(description="the kiosk's key, shown only here; the kiosk sends it as X-Kiosk-Key")
+    kiosk_url: str = Field(description="the kiosk page with the key in its fragment, to open once on the kiosk")
 
 
 class RunningTextIn(Body):

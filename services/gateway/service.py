@@ -7,12 +7,13 @@ import uuid
 from werkzeug.wrappers import Response
 
 from shared.config import SettingsProvider
-from shared.errors import InvalidInput, NotFound
+from shared.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
 from shared.metrics import Metrics
 from shared.redis_store import Redis, display_key
 from shared.rpc import RpcProxy
 from services.gateway import schemas
-from services.gateway.auth import issue_token, officer_of
+from services.gateway.auth import issue_token, officer_of, token_claims
+from services.gateway.limits import ticket_allowance
 from services.gateway.dependencies import GatewayMetrics, HealthChecks
 from services.gateway.display_hub import CLOSED, DisplayHub
 from services.gateway.openapi import openapi_document
@@ -64,66 +65,96 @@ class GatewayService(PageRoutes):
     def services(self, request):
         return self.queue.list_services(self.site_code)
 
-    @route("POST", "/api/tickets", "Take a numbered ticket", tags=["kiosk"], body=schemas.TicketRequest,
-           answer=schemas.TicketView, status=201,
-           extra_statuses={409: "service closed, quota reached, or Idempotency-Key reused with another body"})
+    @route("POST", "/api/tickets", "Take a numbered ticket (body: application/json; a registered kiosk sends "
+           "X-Kiosk-Key, anyone else is limited per address)", tags=["kiosk"], body=schemas.TicketRequest,
+           answer=schemas.TicketView, status=201, json_only=True,
+           headers={"Idempotency-Key": (False, "a retry with the same key gets the same ticket"),
+                    "X-Kiosk-Key": (False, "a registered kiosk's key: no per-address limit")},
+           extra_statuses={401: "X-Kiosk-Key unknown or revoked",
+                           409: "service closed, quota reached, or Idempotency-Key reused with another body",
+                           429: "too many tickets from this address (Retry-After)"})
     def issue_ticket(self, request, body):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
             raise InvalidInput("Idempotency-Key tidak valid.", "Invalid Idempotency-Key.",
                                {"Idempotency-Key": "1-200 printable characters"})
-        return self.with_track_url(self.queue.issue_ticket(self.site_code, body.model_dump(), key))
+        kiosk_key = request.headers.get("X-Kiosk-Key")
+        if kiosk_key is None:
+            self.limit_anonymous_issue(request)
+        elif not (1 <= len(kiosk_key) <= 200 and kiosk_key.isprintable()):
+            raise Unauthorized("Kunci kios tidak dikenal.", "Unknown kiosk key.", {"X-Kiosk-Key": "malformed"},
+                               code="kiosk_unknown")
+        return self.with_track_url(self.queue.issue_ticket(self.site_code, body.model_dump(), key, kiosk_key))
 
     @route("GET", "/api/tickets/<ticket_id>", "A ticket's status, position and estimated wait", tags=["citizen"],
            answer=schemas.TicketView, extra_statuses={404: "no such ticket"})
     def get_ticket(self, request, ticket_id):
         return self.with_track_url(self.queue.get_ticket(self.site_code, ticket_uuid(ticket_id)))
 
-    @route("POST", "/api/tickets/<ticket_id>/cancel", "Cancel a waiting or called ticket", tags=["citizen"],
-           answer=schemas.TicketView, extra_statuses={404: "no such ticket", 409: "ticket already finished"})
+    @route("POST", "/api/tickets/<ticket_id>/cancel", "Cancel a waiting or called ticket (header X-Ticket-Key: the "
+           "ticket's access_key)", tags=["citizen"], answer=schemas.TicketView,
+           headers={"X-Ticket-Key": (True, "the ticket's access_key, from the issue answer or track_url's #k=")},
+           extra_statuses={401: "X-Ticket-Key missing", 403: "X-Ticket-Key wrong", 404: "no such ticket",
+                           409: "ticket already finished"})
     def cancel_ticket(self, request, ticket_id):
-        return self.with_track_url(self.queue.cancel_ticket(self.site_code, ticket_uuid(ticket_id)))
+        access_key = ticket_key_of(request)
+        return self.with_track_url(self.queue.cancel_ticket(self.site_code, ticket_uuid(ticket_id), access_key))
 
     # --- officers -------------------------------------------------------------------
 
     @route("POST", "/api/auth/login", "Log in as an officer", tags=["officer"], body=schemas.LoginRequest,
-           answer=schemas.LoginAnswer, extra_statuses={401: "wrong username or password"})
+           answer=schemas.LoginAnswer, json_only=True,
+           extra_statuses={401: "wrong username or password",
+                           429: "locked after repeated wrong passwords (Retry-After)"})
     def login(self, request, body):
-        officer = self.queue.authenticate(self.site_code, body.username, body.password)
-        return issue_token(self.settings, officer)
+        session = self.queue.login(self.site_code, body.username, body.password, request.remote_addr)
+        return issue_token(self.settings, session)
+
+    @route("POST", "/api/auth/logout", "End this token's session", tags=["officer"], auth=True,
+           extra_statuses={401: "no or invalid token"})
+    def logout(self, request):
+        claims = token_claims(request, self.settings)
+        return self.queue.logout(self.site_code, claims["sid"])
 
     @route("GET", "/api/me", "The logged-in officer", tags=["officer"], auth=True)
     def me(self, request):
-        return officer_of(request, self.settings)
+        return self.officer(request)
 
     @route("GET", "/api/counters", "All counters of the site", tags=["officer"], auth=True,
            answer=[schemas.CounterView])
     def counters(self, request):
-        officer_of(request, self.settings)
+        self.officer(request)
         return self.queue.list_counters(self.site_code)
 
     @route("GET", "/api/counters/<int:counter>", "A counter with its current ticket and queues", tags=["officer"],
            auth=True, answer=schemas.CounterView, extra_statuses={404: "no such counter"})
     def counter(self, request, counter):
-        officer_of(request, self.settings)
+        self.officer(request)
         return self.queue.counter_detail(self.site_code, counter)
 
     @route("POST", "/api/counters/<int:counter>/open", "Open a counter for some services", tags=["officer"],
            auth=True, body=schemas.OpenCounterRequest, answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
     def open_counter(self, request, counter, body):
-        officer = officer_of(request, self.settings)
+        officer = self.officer(request)
         return self.queue.open_counter(self.site_code, counter, body.model_dump(), officer["username"])
 
     @route("POST", "/api/counters/<int:counter>/close", "Close a counter", tags=["officer"], auth=True,
            answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
     def close_counter(self, request, counter):
-        officer = officer_of(request, self.settings)
-        return self.queue.close_counter(self.site_code, counter, officer["username"])
+        officer = self.officer(request)
+        return self.queue.close_counter(self.site_code, counter, officer["username"], officer["role"])
+
+    @route("POST", "/api/counters/<int:counter>/take-over", "A supervisor or admin takes over an open counter "
+           "(e.g. one held by a deactivated officer), with its current ticket", tags=["supervisor"], auth=True,
+           answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
+    def take_over_counter(self, request, counter):
+        actor = self.supervisor(request)
+        return self.queue.take_over_counter(self.site_code, counter, actor["username"], actor["role"])
 
     @route("POST", "/api/counters/<int:counter>/call-next", "Call the next ticket", tags=["officer"], auth=True,
            answer=schemas.TicketView, extra_statuses={204: "nobody waits", **OFFICER_ERRORS})
     def call_next(self, request, counter):
-        officer = officer_of(request, self.settings)
+        officer = self.officer(request)
         ticket = self.queue.call_next(self.site_code, counter, officer["username"])
         return json_response(None, 204) if ticket is None else self.with_track_url(ticket)
 
@@ -154,7 +185,7 @@ class GatewayService(PageRoutes):
         return self.counter_action("transfer", request, counter, body.model_dump())
 
     def counter_action(self, action, request, counter, *args):
-        officer = officer_of(request, self.settings)
+        officer = self.officer(request)
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
         return self.with_track_url(ticket)
 
@@ -224,14 +255,48 @@ class GatewayService(PageRoutes):
         return self.queue.update_officer(self.site_code, username.lower(), body.model_dump(exclude_unset=True),
                                          actor["username"], actor["role"])
 
+    @route("GET", "/api/admin/kiosks", "Registered kiosks (their keys are never shown again)",
+           tags=["supervisor"], auth=True, answer=[schemas.KioskAccount])
+    def admin_kiosks(self, request):
+        self.supervisor(request)
+        return self.queue.admin_kiosks(self.site_code)
+
+    @route("POST", "/api/admin/kiosks", "Register a kiosk: its key (shown only in this answer) exempts it from the "
+           "per-address ticket limit", tags=["supervisor"], auth=True, body=schemas.NewKioskIn,
+           answer=schemas.NewKioskAnswer, status=201, extra_statuses={409: "name already registered"})
+    def register_kiosk(self, request, body):
+        actor = self.supervisor(request)
+        kiosk = self.queue.register_kiosk(self.site_code, body.model_dump(), actor["username"])
+        kiosk["kiosk_url"] = self.settings.PTSP_PUBLIC_URL.rstrip("/") + "/kiosk#key=" + kiosk["key"]
+        return kiosk
+
+    @route("POST", "/api/admin/kiosks/<int:kiosk_id>/revoke", "Revoke a kiosk's key", tags=["supervisor"],
+           auth=True, answer=schemas.KioskAccount, extra_statuses={404: "no such kiosk"})
+    def revoke_kiosk(self, request, kiosk_id):
+        actor = self.supervisor(request)
+        return self.queue.revoke_kiosk(self.site_code, kiosk_id, actor["username"])
+
     @route("PUT", "/api/admin/running-text", "The running text of the display boards", tags=["supervisor"],
            auth=True, body=schemas.RunningTextIn)
     def running_text(self, request, body):
         actor = self.supervisor(request)
         return self.queue.set_running_text(self.site_code, body.model_dump(), actor["username"])
 
+    def officer(self, request):
+        return officer_of(request, self.settings, self.queue)
+
     def supervisor(self, request):
-        return officer_of(request, self.settings, roles=("supervisor", "admin"))
+        return officer_of(request, self.settings, self.queue, roles=("supervisor", "admin"))
+
+    def limit_anonymous_issue(self, request):
+        wait = ticket_allowance(self.redis, self.settings.REDIS_NAMESPACE, self.site_code, request.remote_addr,
+                                self.settings.TICKET_RATE_LIMIT, self.settings.TICKET_RATE_WINDOW_S)
+        if wait:
+            raise TooManyRequests(
+                f"Terlalu banyak tiket dari perangkat ini. Silakan ambil tiket di kios, atau coba lagi dalam "
+                f"{wait} detik.",
+                f"Too many tickets from this device. Please use the kiosk, or try again in {wait} seconds.",
+                {"address": "ticket limit reached"}, code="ticket_rate_limited", retry_after=wait)
 
     # --- display boards ----------------------------------------------------------------
 
@@ -285,12 +350,25 @@ class GatewayService(PageRoutes):
         return self.queue.display_state(self.site_code)  # rebuilt from PostgreSQL
 
     def with_track_url(self, ticket):
-        ticket["track_url"] = self._track_url(ticket["id"])
+        """``track_url``: the status page; with the access key in its fragment only for
+        the holder (the issue answer), so the key never reaches a server log or a Referer."""
+        ticket["track_url"] = self._track_url(ticket["id"], ticket.get("access_key"))
         return ticket
 
 
 def display_etag(state):
     return f"{state['version']}-{state['day']}"
+
+
+def ticket_key_of(request):
+    key = request.headers.get("X-Ticket-Key")
+    if not key:
+        raise Unauthorized("Kunci tiket diperlukan.", "The ticket's key is required.", {"X-Ticket-Key": "missing"},
+                           code="ticket_key_required")
+    if len(key) > 200:
+        raise Unauthorized("Kunci tiket tidak valid.", "Invalid ticket key.", {"X-Ticket-Key": "malformed"},
+                           code="ticket_key_required")
+    return key
 
 
 def ticket_uuid(value):

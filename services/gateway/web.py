@@ -19,7 +19,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 
 from services.gateway.server import CLOSE_CONNECTION, http
-from shared.errors import InvalidInput, PtspError, Unavailable
+from shared.errors import InvalidInput, PtspError, Unavailable, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +39,27 @@ class Route:
     extra_statuses: dict = field(default_factory=dict)
     name: str = ""
     max_body: Optional[int] = None
+    # Refuse a body that is not declared application/json (415): a cross-site form or
+    # text/plain fetch cannot send one without a CORS preflight this API never grants.
+    json_only: bool = False
+    # Request headers the route reads, for the OpenAPI document: name -> (required, description).
+    headers: dict = field(default_factory=dict)
 
 
 ROUTES: list[Route] = []
 
 
 def route(method, path, summary, tags=("api",), body=None, answer=None, status=200, auth=False,
-          extra_statuses=None, max_body=None):
+          extra_statuses=None, max_body=None, json_only=False, headers=None):
     """Register an API entrypoint: a nameko ``@http`` handler whose failures become
     documented JSON errors. ``body`` (a pydantic model) is validated and passed to
     the handler as ``body``. ``max_body`` raises the server's body limit (bytes) for
-    this route only."""
+    this route only; ``json_only`` refuses a body not declared application/json (415);
+    ``headers`` documents the request headers the route reads."""
     spec = Route(method, path, summary, list(tags), body, answer, status, auth, dict(extra_statuses or {}),
-                 max_body=max_body)
+                 max_body=max_body, json_only=json_only, headers=dict(headers or {}))
+    if json_only:
+        spec.extra_statuses.setdefault(415, "Content-Type is not application/json")
     ROUTES.append(spec)
 
     def decorate(handler):
@@ -68,6 +76,10 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
         def answer_of(self, request, path_args):
             language = language_of(request)
             try:
+                if json_only and request.mimetype != "application/json":
+                    raise UnsupportedMediaType(
+                        "Content-Type harus application/json.", "Content-Type must be application/json.",
+                        {"Content-Type": "must be application/json"})
                 if body is not None:
                     path_args["body"] = parse_body(request, body)
                 with eventlet.Timeout(RPC_TIMEOUT_S, ServiceUnavailable):
@@ -77,8 +89,8 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
                 log.info("%s %s refused: %s %s %s", method, spec.name, exc.status, exc.error_code,
                          loggable_fields(exc.fields))
                 headers = {"WWW-Authenticate": 'Bearer realm="ptsp"'} if exc.status == 401 else {}
-                if isinstance(exc, Unavailable):
-                    headers["Retry-After"] = str(Unavailable.retry_after_s)
+                if getattr(exc, "retry_after", None):  # 429 and 503
+                    headers["Retry-After"] = str(exc.retry_after)
                 return error_response(exc.status, exc.error_code, exc.message(language), exc.fields, headers or None)
             except (ServiceUnavailable, *SERVER_DOWN) as exc:
                 # A server (RabbitMQ, Redis, PostgreSQL) is down or the answer is late:

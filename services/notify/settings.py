@@ -8,13 +8,14 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.config import settings_from
 from services.notify.domain import CHANNELS, TurnNearRule
 
 
 class NotifySettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    PTSP_SECRET: str = "dev-insecure-secret"     # keys the recipient hashes
+    PTSP_SECRET: str  # the installation's (shared.config), keys the recipient hashes
     PTSP_SITE: str = "polres-demo"
     PRIORITY_HEAD_START_S: int = Field(900, ge=0)
     NOTIFY_CHANNELS: str = "email"
@@ -68,4 +69,8 @@ class NotifySettings(BaseModel):
 
 
 def notify_settings(config: dict) -> NotifySettings:
+    # The installation's secret as every service resolves it: given, or generated once
+    # and kept outside the repository. There is no default.
+    if not config.get("PTSP_SECRET"):
+        config = dict(config, PTSP_SECRET=settings_from(config).PTSP_SECRET)
     return NotifySettings.model_validate(config)

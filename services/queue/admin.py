@@ -5,10 +5,11 @@ from datetime import time
 
 from shared.changes import Change
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.queue import access
 from services.queue.commands import (
     CounterSettings, NewCounter, NewOfficer, NewService, OfficerSettings, RunningText, ServiceSettings,
 )
-from services.queue.passwords import password_hasher
+from services.queue.passwords import hash_password
 
 SERVICE_COLUMNS = ("code", "prefix", "name", "name_en", "daily_quota", "opens_at", "closes_at", "open_days",
                    "target_wait_s", "default_service_s", "active", "sort_order")
@@ -145,10 +146,17 @@ def update_officer(uow, username, cmd: OfficerSettings, actor_role):
         raise Conflict("Anda tidak dapat menonaktifkan atau mengubah peran akun sendiri.",
                        "You cannot deactivate your own account or change its role.", {"username": "yourself"})
     uow.officers.update(username, cmd.full_name, cmd.role,
-                        password_hasher.hash(cmd.password) if cmd.password else None, cmd.active)
+                        hash_password(cmd.password) if cmd.password else None, cmd.active)
     changed = sorted(k for k in cmd.model_dump(exclude_unset=True) if k != "password") + (
         ["password"] if cmd.password else [])
-    uow.record(Change("update_officer", journal_data={"username": username, "changed": changed}))
+    # Access ends at once: a deactivated, re-roled or re-passworded officer's tokens stop working.
+    reasons = [reason for reason, happened in (
+        ("deactivated", cmd.active is False and row["active"]),
+        ("role_changed", cmd.role is not None and cmd.role != row["role"]),
+        ("password_changed", bool(cmd.password))) if happened]
+    ended = access.end_officer_sessions(uow, username, ",".join(reasons)) if reasons else 0
+    uow.record(Change("update_officer", journal_data={"username": username, "changed": changed,
+                                                      "sessions_ended": ended}))
     return officer_view(uow.officers.by_username(username))
 
 

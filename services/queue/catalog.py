@@ -3,7 +3,7 @@ running text. The catalog's SQL, used by the seed command, the supervisor's use
 cases (admin.py) and the tests' site factory."""
 from psycopg import errors as pg_errors
 
-from services.queue.passwords import password_hasher
+from services.queue.passwords import hash_password
 
 
 def upsert_site(cur, code, name, timezone, running_text=""):
@@ -43,7 +43,7 @@ def upsert_officer(cur, site_id, username, role, password, full_name=""):
            VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (site_id, username) DO UPDATE SET role = EXCLUDED.role,
                full_name = EXCLUDED.full_name, password_hash = EXCLUDED.password_hash, active = true""",
-        (site_id, username, full_name, role, password_hasher.hash(password)))
+        (site_id, username, full_name, role, hash_password(password)))
 
 
 def save_service_unless_prefix_taken(cur, site_id, code, **values) -> bool:
@@ -77,3 +77,14 @@ class Catalog:
 
     def set_running_text(self, text):
         set_running_text(self.cur, self.site_id, text)
+
+
+def upsert_kiosk(cur, site_id, name, key, created_by="seed"):
+    """Register (or re-key) a kiosk; only the key's hash is kept."""
+    from services.queue.access import digest
+
+    cur.execute(
+        """INSERT INTO queue.kiosks (site_id, name, key_hash, created_by, created_at)
+           VALUES (%s, %s, %s, %s, now())
+           ON CONFLICT (site_id, name) DO UPDATE SET key_hash = EXCLUDED.key_hash, revoked_at = NULL""",
+        (site_id, name, digest(key), created_by))

@@ -130,5 +130,9 @@ class NewOfficer(OfficerSettings):
     password: str = Field(min_length=8, max_length=200)
 
 
+class NewKiosk(Command):
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 _.-]+$")
+
+
 class RunningText(Command):
     text: str = Field(max_length=500)

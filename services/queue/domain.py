@@ -158,6 +158,7 @@ class Ticket:
     outcome: Optional[str] = None
     transferred_to: Optional[object] = None
     transferred_from: Optional[object] = None
+    access_root: Optional[object] = None  # the ticket the citizen's access key was made for
     changes: list = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -239,7 +240,7 @@ class Ticket:
         self.status, self.finished_at, self.transferred_to = "transferred", now, new_id
         moved = Ticket(id=new_id, number=self.number, service_code=service_code, priority=self.priority,
                        status="waiting", issued_at=self.issued_at, queued_at=self.queued_at,
-                       transferred_from=self.id)
+                       transferred_from=self.id, access_root=self.access_root or self.id)
         self._record("transfer", events.TicketTransferred,
                      {"to_service": service_code, "new_ticket_id": str(new_id)}, counter=self.counter,
                      to_service=service_code, new_ticket_id=new_id)
@@ -299,21 +300,41 @@ class Counter:
                                    {"counter": self.number, "services": services, "officer": officer},
                                    {"services": services}, counter=self.number))
 
-    def close(self, officer: str):
-        self.require_owner(officer)
+    def close(self, officer: str, as_supervisor=False):
+        """The officer closes their own counter; a supervisor may close anyone's (one
+        left open by an officer who has been deactivated, say)."""
+        if as_supervisor:
+            self.require_open()
+        else:
+            self.require_owner(officer)
         if self.current_ticket_id:
             raise Conflict(f"Loket {self.number} masih melayani tiket; selesaikan dulu.",
                            f"Counter {self.number} still has a ticket; finish it first.", {"counter": "busy"},
                            code="counter_busy")
+        held_by = self.opened_by
         self.open_services, self.opened_by, self.opened_at = [], None, None
         self.changes.append(Change("close_counter", events.CounterClosed,
-                                   {"counter": self.number, "officer": officer}, counter=self.number))
+                                   {"counter": self.number, "officer": officer},
+                                   {} if held_by == officer else {"opened_by": held_by}, counter=self.number))
 
-    def require_owner(self, officer: str):
-        """Only the officer who opened the counter acts at it."""
+    def take_over(self, supervisor: str, now: datetime):
+        """A supervisor takes the open counter over, with its services and current
+        ticket, from whoever holds it."""
+        self.require_open()
+        previous, self.opened_by, self.opened_at = self.opened_by, supervisor, now
+        self.changes.append(Change("take_over_counter", events.CounterOpened,
+                                   {"counter": self.number, "services": list(self.open_services),
+                                    "officer": supervisor},
+                                   {"opened_by": previous}, counter=self.number))
+
+    def require_open(self):
         if self.opened_by is None:
             raise Forbidden(f"Loket {self.number} belum dibuka.", f"Counter {self.number} is not open.",
                             {"counter": "not open"}, code="counter_closed")
+
+    def require_owner(self, officer: str):
+        """Only the officer who opened the counter acts at it."""
+        self.require_open()
         if self.opened_by != officer:
             raise Forbidden(f"Loket {self.number} dibuka oleh petugas lain.",
                             f"Counter {self.number} is open by another officer.",

@@ -8,28 +8,28 @@ all of it happens or none of it. No SQL and no framework here.
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
-
-from argon2.exceptions import InvalidHashError, VerificationError
+from dataclasses import dataclass, field
 
 from shared.changes import Change
-from shared.errors import Conflict, InvalidInput, Unauthorized
+from shared.config import settings_from
+from shared.enums import SUPERVISOR_ROLES
+from shared.errors import Conflict, Forbidden, InvalidInput
+from services.queue import access
 from services.queue.commands import CompleteTicket, IssueForStep, IssueTicket, OpenCounter, TransferTicket
 from services.queue.domain import ACTIVE_AT_COUNTER, Ticket, format_number, local_date, rules_of
-from services.queue.passwords import password_hasher
 
-# Verified against when the username is unknown, so both cases take as long.
-_UNKNOWN_USER_HASH = password_hasher.hash("unknown-user")
 
 
 @dataclass(frozen=True)
 class QueueRules:
     priority_head_start_s: int = 900
     max_recalls: int = 3
+    secret: str = field(default="", repr=False)  # the installation's, for ticket access keys
 
 
 def rules_from(config) -> QueueRules:
-    return QueueRules(int(config.get("PRIORITY_HEAD_START_S", 900)), int(config.get("MAX_RECALLS", 3)))
+    settings = settings_from(config)
+    return QueueRules(settings.PRIORITY_HEAD_START_S, settings.MAX_RECALLS, settings.PTSP_SECRET or "")
 
 
 def today(uow):
@@ -102,8 +102,10 @@ def issue_for_step(uow, cmd: IssueForStep):
     return ticket.id, True
 
 
-def cancel_ticket(uow, ticket_id):
+def cancel_ticket(uow, ticket_id, access_key):
+    """Only the holder cancels: the request must carry the ticket's access key."""
     ticket = uow.tickets.get(ticket_id, lock=True)
+    access.check_ticket_key(uow.rules.secret, uow.tickets.row(ticket_id), access_key)
     counter = uow.counters.get(ticket.counter, lock=True) if ticket.status in ACTIVE_AT_COUNTER else None
     ticket.cancel(uow.now)
     uow.tickets.save(ticket)
@@ -131,19 +133,6 @@ def ticket_contact(uow, ticket_id):
 
 # --- officers ----------------------------------------------------------------------------
 
-def authenticate(uow, username, password):
-    officer = uow.officers.by_username((username or "").strip().lower())
-    try:
-        password_hasher.verify(officer["password_hash"] if officer else _UNKNOWN_USER_HASH, password or "")
-        ok = officer is not None and officer["active"]
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
-        raise Unauthorized("Nama pengguna atau kata sandi salah.", "Wrong username or password.",
-                           {"password": "wrong username or password"})
-    return {"username": officer["username"], "role": officer["role"], "full_name": officer["full_name"]}
-
-
 # --- counters -----------------------------------------------------------------------------
 
 def open_counter(uow, number, cmd: OpenCounter, officer):
@@ -155,9 +144,22 @@ def open_counter(uow, number, cmd: OpenCounter, officer):
     uow.counters.save(counter)
 
 
-def close_counter(uow, number, officer):
+def close_counter(uow, number, officer, role="officer"):
+    """The officer closes their own counter; a supervisor or admin may close anyone's
+    (e.g. one left open by an officer who has been deactivated)."""
     counter = uow.counters.get(number, lock=True)
-    counter.close(officer)
+    counter.close(officer, as_supervisor=role in SUPERVISOR_ROLES)
+    uow.counters.save(counter)
+
+
+def take_over_counter(uow, number, actor, role):
+    """A supervisor or admin takes an open counter over, with its services and its
+    current ticket, from whoever holds it; journaled with both names."""
+    if role not in SUPERVISOR_ROLES:
+        raise Forbidden("Hanya supervisor atau admin yang dapat mengambil alih loket.",
+                        "Only a supervisor or admin can take over a counter.", {"role": role})
+    counter = uow.counters.get(number, lock=True)
+    counter.take_over(actor, uow.now)
     uow.counters.save(counter)
 
 

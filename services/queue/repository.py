@@ -22,7 +22,7 @@ CALL_ORDER = """
 
 TICKET_FIELDS = ("id", "number", "service_code", "priority", "status", "issued_at", "queued_at",
                  "called_at", "started_at", "finished_at", "counter", "recall_count", "outcome",
-                 "transferred_to", "transferred_from")
+                 "transferred_to", "transferred_from", "access_root")
 
 
 def unknown_site(code):
@@ -104,11 +104,12 @@ class Tickets:
         contact = contact or {}
         self.cur.execute(
             """INSERT INTO queue.tickets (id, site_id, service_code, local_date, seq, number, priority,
-                   status, language, contact_email, contact_phone, issued_at, queued_at, transferred_from)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                   status, language, contact_email, contact_phone, issued_at, queued_at, transferred_from,
+                   access_root)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (ticket.id, self.site_id, ticket.service_code, local_date, seq, ticket.number, ticket.priority,
              ticket.status, language, contact.get("email"), contact.get("phone"), ticket.issued_at,
-             ticket.queued_at, ticket.transferred_from))
+             ticket.queued_at, ticket.transferred_from, ticket.access_root))
         self._track(ticket)
         self._flush(ticket)
         return ticket
@@ -322,10 +323,10 @@ class Officers:
     def __init__(self, cur, site_id):
         self.cur, self.site_id = cur, site_id
 
-    def by_username(self, username):
+    def by_username(self, username, lock=False):
         self.cur.execute(
-            "SELECT username, full_name, role, password_hash, active FROM queue.officers "
-            "WHERE site_id = %s AND username = %s", (self.site_id, username))
+            "SELECT id, username, full_name, role, password_hash, active FROM queue.officers "
+            "WHERE site_id = %s AND username = %s" + (" FOR UPDATE" if lock else ""), (self.site_id, username))
         return self.cur.fetchone()
 
     def rows(self):

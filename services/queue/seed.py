@@ -2,9 +2,15 @@
 
 A Polres with the five PTSP services and six counters, open around the clock with
 no daily quota (so a demo works at any hour), and the accounts ``admin`` and
-``petugas1`` … ``petugas6`` whose password is PTSP_DEMO_PASSWORD. Running it again
-resets the demo catalog and passwords; tickets are kept. Production seeds nothing.
+``petugas1`` … ``petugas6`` whose password is PTSP_DEMO_PASSWORD, and a registered
+kiosk ``demo`` whose key is derived from the installation's secret (so it stays the
+same across restarts and is known to nobody outside the installation); the kiosk URL
+with its key is printed. Running it again resets the demo catalog and passwords;
+tickets are kept. Production seeds nothing.
 """
+import base64
+import hashlib
+import hmac
 import sys
 
 import psycopg
@@ -34,7 +40,15 @@ RUNNING_TEXT = ("Selamat datang di PTSP Polres. Layanan tidak dipungut biaya sel
                 "Welcome to the police one-stop service office.")
 
 
-def seed_demo(cur, password):
+DEMO_KIOSK = "demo"
+
+
+def demo_kiosk_key(secret, site=DEMO_SITE[0]):
+    mac = hmac.new(secret.encode(), f"demo-kiosk:{site}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode()
+
+
+def seed_demo(cur, password, kiosk_key=None):
     site_id = catalog.upsert_site(cur, *DEMO_SITE, running_text=RUNNING_TEXT)
     for order, (code, prefix, name, name_en, target, default) in enumerate(DEMO_SERVICES):
         catalog.upsert_service(cur, site_id, code, prefix, name, name_en, target_wait_s=target,
@@ -44,6 +58,8 @@ def seed_demo(cur, password):
     catalog.upsert_officer(cur, site_id, "admin", "admin", password, "Administrator")
     for n in range(1, 7):
         catalog.upsert_officer(cur, site_id, f"petugas{n}", "officer", password, f"Petugas {n}")
+    if kiosk_key:
+        catalog.upsert_kiosk(cur, site_id, DEMO_KIOSK, kiosk_key)
     return site_id
 
 
@@ -54,9 +70,12 @@ def main():
         return 0
     with psycopg.connect(settings.DATABASE_URL, row_factory=dict_row) as conn:
         with conn.cursor() as cur:
-            seed_demo(cur, settings.PTSP_DEMO_PASSWORD)
+            kiosk_key = demo_kiosk_key(settings.PTSP_SECRET)
+            seed_demo(cur, settings.PTSP_DEMO_PASSWORD, kiosk_key)
     print(f"demo site {DEMO_SITE[0]} seeded: services {', '.join(s[0] for s in DEMO_SERVICES)}; "
-          f"counters 1-6; accounts admin, petugas1-petugas6")
+          f"counters 1-6; accounts admin, petugas1-petugas6; kiosk {DEMO_KIOSK}")
+    # deploy/local/up.sh shows this line; the key exempts the kiosk from the per-address limit.
+    print(f"kiosk url: {settings.PTSP_PUBLIC_URL.rstrip('/')}/kiosk#key={kiosk_key}")
     return 0
 
 

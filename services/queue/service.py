@@ -8,10 +8,10 @@ from shared.errors import Unavailable
 from shared.metrics import Metrics
 from shared.outbox import OutboxRelay
 from shared.rpc import rpc
-from services.queue import admin, display, handlers, monitoring, views
+from services.queue import access, admin, display, handlers, monitoring, views
 from services.queue import repository as repo
 from services.queue.commands import (
-    CompleteTicket, CounterSettings, IssueForStep, IssueTicket, NewCounter, NewOfficer, NewService,
+    CompleteTicket, CounterSettings, IssueForStep, IssueTicket, NewCounter, NewKiosk, NewOfficer, NewService,
     OfficerSettings, OpenCounter, RunningText, ServiceSettings, TransferTicket, parse,
 )
 from services.queue.dependencies import DisplayProjection, QueueMetrics, QueueStore
@@ -62,16 +62,21 @@ class QueueService:
     # --- kiosk and citizen ------------------------------------------------------
 
     @rpc
-    def issue_ticket(self, site, request, idempotency_key=None):
+    def issue_ticket(self, site, request, idempotency_key=None, kiosk_key=None):
+        """The new (or, for a retried ``idempotency_key``, the same) ticket with its
+        ``access_key``. ``kiosk_key``, when given, must be a registered kiosk's (401)."""
         command = parse(IssueTicket, request)
         with self.uow(site, actor="kiosk") as uow:
+            if kiosk_key is not None:
+                uow.actor = "kiosk:" + access.kiosk_by_key(uow, kiosk_key)["name"]
             ticket_id, _created = handlers.issue_ticket(uow, command, idempotency_key)
-        return self.get_ticket(site, ticket_id)
+        with self.uow.read(site) as uow:
+            return views.ticket_view(uow, ticket_id, with_access_key=True)
 
     @rpc
-    def cancel_ticket(self, site, ticket_id):
+    def cancel_ticket(self, site, ticket_id, access_key=None):
         with self.uow(site, actor="citizen") as uow:
-            handlers.cancel_ticket(uow, ticket_id)
+            handlers.cancel_ticket(uow, ticket_id, access_key)
         return self.get_ticket(site, ticket_id)
 
     # --- other services -------------------------------------------------------------
@@ -92,12 +97,25 @@ class QueueService:
         with self.uow(site, actor=actor) as uow:
             return handlers.ticket_contact(uow, ticket_id)
 
-    # --- officers -------------------------------------------------------------
+    # --- officers and sessions ----------------------------------------------------
 
     @rpc
-    def authenticate(self, site, username, password):
+    def login(self, site, username, password, client_address=None):
+        """Check the password (off the event loop) under the lockout, and open a
+        session: ``{"username", "role", "full_name", "session", "expires_at"}``; the
+        session secret goes into the token and is stored only as a hash."""
+        return access.login(self.uow, site, self.settings, username, password, client_address)
+
+    @rpc
+    def session_officer(self, site, session):
+        """``{"username", "role"}`` of a live session; 401 when it ended or never was."""
         with self.uow.read(site) as uow:
-            return handlers.authenticate(uow, username, password)
+            return access.session_officer(uow, session)
+
+    @rpc
+    def logout(self, site, session):
+        with self.uow(site) as uow:
+            return {"ended": access.end_session(uow, session)}
 
     @rpc
     def list_counters(self, site):
@@ -117,9 +135,15 @@ class QueueService:
         return self.counter_detail(site, counter)
 
     @rpc
-    def close_counter(self, site, counter, officer):
+    def close_counter(self, site, counter, officer, role="officer"):
         with self.uow(site, actor=officer) as uow:
-            handlers.close_counter(uow, counter, officer)
+            handlers.close_counter(uow, counter, officer, role)
+        return self.counter_detail(site, counter)
+
+    @rpc
+    def take_over_counter(self, site, counter, actor, role):
+        with self.uow(site, actor=actor) as uow:
+            handlers.take_over_counter(uow, counter, actor, role)
         return self.counter_detail(site, counter)
 
     @rpc
@@ -194,6 +218,23 @@ class QueueService:
     def update_officer(self, site, username, request, actor, actor_role):
         return self._change_catalog(admin.update_officer, site, actor, username, parse(OfficerSettings, request),
                                     actor_role)
+
+    @rpc
+    def admin_kiosks(self, site):
+        with self.uow.read(site) as uow:
+            return access.list_kiosks(uow)
+
+    @rpc
+    def register_kiosk(self, site, request, actor):
+        """A new kiosk with its ``key``: the only time the key is shown."""
+        command = parse(NewKiosk, request)
+        with self.uow(site, actor=actor) as uow:
+            return access.register_kiosk(uow, command.name)
+
+    @rpc
+    def revoke_kiosk(self, site, kiosk_id, actor):
+        with self.uow(site, actor=actor) as uow:
+            return access.revoke_kiosk(uow, kiosk_id)
 
     @rpc
     def set_running_text(self, site, request, actor):

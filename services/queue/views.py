@@ -1,6 +1,7 @@
 """What the queue shows its callers: tickets with their position and estimated
 wait, services with their queues, counters with their current ticket. Read
 models over the unit of work's repositories; they change nothing."""
+from services.queue import access
 from services.queue.domain import estimate_wait_s, mean_service_time, rules_of
 from services.queue.handlers import today
 
@@ -9,8 +10,14 @@ def iso(value):
     return value.isoformat() if value else None
 
 
-def ticket_view(uow, ticket_id):
-    return view_of(uow, uow.tickets.row(ticket_id))
+def ticket_view(uow, ticket_id, with_access_key=False):
+    """The ticket as anyone holding its id sees it; ``with_access_key`` adds the
+    holder's secret, only for the answer to the kiosk that issued it."""
+    row = uow.tickets.row(ticket_id)
+    view = view_of(uow, row)
+    if with_access_key:
+        view["access_key"] = access.ticket_access_key(uow.rules.secret, row)
+    return view
 
 
 def view_of(uow, row):
@@ -75,8 +82,9 @@ def counter_view(uow, row, with_queues=False):
         services = row["open_services"] or row["services"]
         queues = {code: [] for code in services}
         for t in uow.tickets.waiting_in_order(services, today(uow), uow.rules.priority_head_start_s):
+            # No ticket ids here: an officer's screen has no business with them.
             queues[t["service_code"]].append({
-                "id": str(t["id"]), "number": t["number"], "priority": t["priority"],
+                "number": t["number"], "priority": t["priority"],
                 "waited_s": round((uow.now - t["queued_at"]).total_seconds())})
         view["queues"] = queues
     return view

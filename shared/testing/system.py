@@ -5,6 +5,7 @@ a running demo is left alone. Used by the end-to-end tests, the fault tests (on
 private servers) and the benchmarks."""
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -61,12 +62,23 @@ class System:
         amqp_uri = amqp_uri or f"pyamqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        # The run's own installation secret (never a shared one), so the demo kiosk's
+        # key is known here: benchmarks and tests issue as that registered kiosk.
+        self.secret = secrets.token_urlsafe(32)
+        from services.queue.seed import demo_kiosk_key
+
+        self.kiosk_key = demo_kiosk_key(self.secret)
+        self.kiosk_url = f"{self.base_url}/kiosk#key={self.kiosk_key}"
         self.env = dict(
             os.environ,
             DATABASE_URL=self.database_url, REDIS_URL=self.redis_url, REDIS_NAMESPACE=f"ptsp-{run}",
             AMQP_URI=amqp_uri,
             WEB_SERVER_ADDRESS=f"127.0.0.1:{self.port}", PTSP_PUBLIC_URL=self.base_url,
             PTSP_MODE="development", PTSP_DEMO_PASSWORD=DEMO_PASSWORD,
+            PTSP_SECRET=self.secret, PTSP_SECRET_FILE="",
+            # Tests and benchmarks issue many tickets from 127.0.0.1 without the kiosk
+            # key too; the limit has tests of its own (tests/integration/test_security.py).
+            TICKET_RATE_LIMIT="100000",
             QUEUE_METRICS_PORT=str(free_port()), GATEWAY_METRICS_PORT=str(free_port()),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             PYTHONUNBUFFERED="1",

@@ -60,7 +60,12 @@ def test_ticket_qr_code_points_to_the_status_page(hall):
     assert res.status_code == 200 and res.headers["Content-Type"] == "image/svg+xml"
     root = ET.fromstring(res.content)
     assert root.tag.endswith("svg")
-    assert ticket["track_url"] == hall.base_url + "/t/" + ticket["id"]
+    assert ticket["track_url"] == hall.base_url + "/t/" + ticket["id"] + "#k=" + ticket["access_key"]
+    # with the holder's key (sent as a header, never in the URL) the QR is the holder's: not cached
+    keyed = requests.get(hall.base_url + "/api/tickets/%s/qr.svg" % ticket["id"], timeout=10,
+                         headers={"X-Ticket-Key": ticket["access_key"]})
+    assert keyed.status_code == 200 and keyed.content != res.content
+    assert "no-store" in keyed.headers["Cache-Control"]
 
 
 def test_escpos_printing_endpoint(hall):

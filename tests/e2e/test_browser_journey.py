@@ -38,11 +38,13 @@ def test_ticket_from_kiosk_to_counter_shows_live_on_display_and_status_page(hall
     ticket = kiosk.evaluate("window.__kiosk.issued[0]")
     assert ticket["number"] == number and number.startswith("E-")
     assert kiosk.text_content("#t-ahead") == "0"
-    assert kiosk.get_attribute("#t-qr", "src") == "/api/tickets/%s/qr.svg" % ticket["id"]
+    # the QR (track_url with the ticket's key) is fetched with the key in a header and
+    # shown as a data: URL, so the key is in no URL the server sees (issue 6)
+    kiosk.wait_for_function("document.querySelector('#t-qr').src.startsWith('data:image/svg+xml')")
     assert "Lansia" in kiosk.text_content("#t-prio")
 
     # the citizen's phone, from the QR code
-    assert ticket["track_url"].startswith(base + "/t/")
+    assert ticket["track_url"] == base + "/t/" + ticket["id"] + "#k=" + ticket["access_key"]
     phone = pages(PHONE)
     phone.goto(ticket["track_url"])
     phone.wait_for_selector("#ticket:not([hidden])")
@@ -99,10 +101,18 @@ def test_ticket_from_kiosk_to_counter_shows_live_on_display_and_status_page(hall
 
 
 def test_citizen_cancels_from_the_status_page(hall, pages):
+    """Checks: the holder cancels from the status page, whose URL fragment holds the
+    ticket's key (sent as X-Ticket-Key); someone with only the ticket id gets no cancel
+    button (issue 6)."""
     api = Api(hall.base_url)
     ticket = api.issue("LOST_ITEM")
+    page_url, fragment = ticket["track_url"].split("#")
+    stranger = pages(PHONE)
+    stranger.goto(page_url + "?lang=en")
+    stranger.wait_for_selector("#ticket:not([hidden])")
+    assert stranger.is_hidden("#cancel")
     phone = pages(PHONE)
-    phone.goto(ticket["track_url"] + "?lang=en")
+    phone.goto(page_url + "?lang=en#" + fragment)
     phone.wait_for_selector("#ticket:not([hidden])")
     assert phone.text_content("#status-text") == "Waiting"
     phone.click("#cancel")

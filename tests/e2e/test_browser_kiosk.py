@@ -95,3 +95,22 @@ def test_kiosk_in_english_returns_to_indonesian(hall, pages):
     kiosk.wait_for_selector("#screen-start:not([hidden])")
     assert kiosk.text_content("#start-title") == "Silakan pilih layanan"
     assert kiosk.js_errors == []
+
+
+def test_a_registered_kiosk_keeps_its_key_out_of_the_address_bar(hall, pages):
+    """Checks (issue 6): opened once as /kiosk#key=<key> (what `make up` prints), the
+    kiosk keeps the key in localStorage, takes it out of the address bar, and sends it
+    with every ticket as X-Kiosk-Key, also after a reload."""
+    kiosk = pages(KIOSK_PORTRAIT)
+    sent = []
+    kiosk.on("request", lambda r: sent.append(r.headers.get("x-kiosk-key"))
+             if r.method == "POST" and r.url.endswith("/api/tickets") else None)
+    kiosk.goto(hall.kiosk_url.replace("/kiosk#", "/kiosk?print=none#"))
+    assert kiosk.evaluate("location.hash") == "" and kiosk.evaluate("window.__kiosk.registered")
+    kiosk.reload()
+    assert kiosk.evaluate("window.__kiosk.registered")
+    kiosk.click(".tile[data-service='SKCK']")
+    kiosk.click("#take")
+    kiosk.wait_for_selector("#screen-ticket:not([hidden])")
+    assert sent == [hall.kiosk_key]
+    assert kiosk.js_errors == []

@@ -168,7 +168,8 @@ def test_citizen_cancel_frees_the_counter(queue_rpc, site):
     ticket = queue_rpc.issue_ticket(site, {"service": "SIM"})
     queue_rpc.open_counter(site, 1, {"services": ["SIM"]}, "petugas1")
     queue_rpc.call_next(site, 1, "petugas1")
-    assert queue_rpc.cancel_ticket(site, ticket["id"])["status"] == "cancelled"
+    # The holder's access key is asked for (contract of issue 6).
+    assert queue_rpc.cancel_ticket(site, ticket["id"], ticket["access_key"])["status"] == "cancelled"
     assert queue_rpc.counter_detail(site, 1)["current"] is None
     with pytest.raises(Conflict):
-        queue_rpc.cancel_ticket(site, ticket["id"])
+        queue_rpc.cancel_ticket(site, ticket["id"], ticket["access_key"])

@@ -34,7 +34,8 @@ def test_every_state_change_is_published_as_a_validated_event(container_factory,
         q.call_next(site, 1, "petugas1")
         q.transfer(site, 1, "petugas1", {"service": "SIM"})
         q.close_counter(site, 1, "petugas1")
-        q.cancel_ticket(site, q.get_ticket(site, third["id"])["transferred_to"])
+        # the holder cancels the moved ticket with the key of the ticket they were issued
+        q.cancel_ticket(site, q.get_ticket(site, third["id"])["transferred_to"], third["access_key"])
 
     # The test database's outbox is shared by all tests: keep this site's events.
     received = [(key, body) for key, body in listener.collect(10_000, timeout=5) if body["site"] == site]

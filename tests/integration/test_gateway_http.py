@@ -39,9 +39,11 @@ def test_walkthrough_kiosk_to_counter_with_the_display_following(gateway):
     assert first.status_code == 201
     ticket = first.json()
     assert set(ticket) >= {"id", "number", "service", "status", "position", "estimated_wait_s", "issued_at",
-                           "track_url"}
+                           "track_url", "access_key"}
     assert (ticket["number"], ticket["status"], ticket["position"]) == ("B-001", "waiting", 1)
-    assert ticket["track_url"] == f"http://ptsp.test/t/{ticket['id']}"
+    # The holder's key rides in the fragment (issue 6), never sent to a server.
+    assert ticket["access_key"] and ticket["access_key"] not in ticket["id"]
+    assert ticket["track_url"] == f"http://ptsp.test/t/{ticket['id']}#k={ticket['access_key']}"
     assert "email" not in json.dumps(ticket) and "warga" not in json.dumps(ticket)
     second = post(base, "/api/tickets", {"service": "SKCK"}).json()
     assert (second["number"], second["position"]) == ("B-002", 2)

@@ -40,8 +40,16 @@ class MemoryStore:
         self.outbox = []
         self.officers = {}
 
+    rules = QueueRules(secret="memory-store-secret-of-at-least-32-chars")
+
+    def row(self, ticket_id):
+        """The fields a stored row has beyond the Ticket (for access keys and views)."""
+        ticket = self.tickets[ticket_id]
+        return {"id": ticket.id, "access_root": ticket.access_root, **self.ticket_rows[ticket_id]}
+
     @contextlib.contextmanager
-    def unit_of_work(self, actor="system", now=None, rules=QueueRules()):
+    def unit_of_work(self, actor="system", now=None, rules=None):
+        rules = rules or self.rules
         saved = copy.deepcopy(self.__dict__)
         uow = UnitOfWork(None, "queue", lambda _cur, uow: MemoryRepositories(self, uow), self.site["code"],
                          now or datetime(2026, 11, 24, 2, 0, tzinfo=UTC), actor, rules=rules,
@@ -72,6 +80,11 @@ class MemoryRepositories:
 class MemoryTickets:
     def __init__(self, store, uow):
         self.store, self.uow = store, uow
+
+    def row(self, ticket_id, lock=False):
+        if ticket_id not in self.store.tickets:
+            raise ticket_not_found()
+        return self.store.row(ticket_id)
 
     def get(self, ticket_id, lock=False):
         ticket = self.store.tickets.get(ticket_id)

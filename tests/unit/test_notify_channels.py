@@ -67,17 +67,19 @@ def test_settings_refuse_a_webhook_without_secret():
     """Broke: an SMS gateway accepting signatures made with a public default.
     Checks: sms without URL or secret, an unknown channel, a malformed per-service
     threshold are refused at start-up; the defaults are e-mail to the local sink."""
-    defaults = NotifySettings()
+    with pytest.raises(ValueError):  # no default secret: the installation's is always given
+        NotifySettings()
+    defaults = NotifySettings(PTSP_SECRET=SECRET)
     assert defaults.channels == ["email"] and (defaults.NOTIFY_SMTP_HOST, defaults.NOTIFY_SMTP_PORT) == ("127.0.0.1", 1025)
     with pytest.raises(ValueError):
-        NotifySettings(NOTIFY_CHANNELS="email,sms", NOTIFY_SMS_WEBHOOK_URL="http://gw")
+        NotifySettings(PTSP_SECRET=SECRET, NOTIFY_CHANNELS="email,sms", NOTIFY_SMS_WEBHOOK_URL="http://gw")
     with pytest.raises(ValueError):
-        NotifySettings(NOTIFY_CHANNELS="email,sms", NOTIFY_WEBHOOK_SECRET=SECRET)
+        NotifySettings(PTSP_SECRET=SECRET, NOTIFY_CHANNELS="email,sms", NOTIFY_WEBHOOK_SECRET=SECRET)
     with pytest.raises(ValueError):
-        NotifySettings(NOTIFY_CHANNELS="pigeon")
+        NotifySettings(PTSP_SECRET=SECRET, NOTIFY_CHANNELS="pigeon")
     with pytest.raises(ValueError):
-        NotifySettings(NOTIFY_TURN_NEAR_BY_SERVICE="SIM")
-    ok = NotifySettings(NOTIFY_CHANNELS="email, whatsapp, log", NOTIFY_WHATSAPP_WEBHOOK_URL="http://gw",
+        NotifySettings(PTSP_SECRET=SECRET, NOTIFY_TURN_NEAR_BY_SERVICE="SIM")
+    ok = NotifySettings(PTSP_SECRET=SECRET, NOTIFY_CHANNELS="email, whatsapp, log", NOTIFY_WHATSAPP_WEBHOOK_URL="http://gw",
                         NOTIFY_WEBHOOK_SECRET=SECRET, NOTIFY_TURN_NEAR_BY_SERVICE="SIM=5", NOTIFY_SMTP_USER="")
     assert ok.channels == ["email", "whatsapp", "log"] and ok.turn_near.at("SIM") == 5 and ok.NOTIFY_SMTP_USER is None
 

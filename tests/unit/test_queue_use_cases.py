@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from services.queue import handlers
 from services.queue.commands import CompleteTicket, IssueForStep, IssueTicket, OpenCounter, TransferTicket
 from tests.unit.memory_queue import MemoryStore, hours, service_row
@@ -33,6 +33,11 @@ def act(store, action, counter=1, officer="petugas1", at=T0, *args):
 def open_counter(store, counter=1, officer="petugas1", services=("SIM", "SKCK")):
     with store.unit_of_work(officer, T0) as uow:
         handlers.open_counter(uow, counter, OpenCounter(services=list(services)), officer)
+
+
+def key_of(store, ticket):
+    from services.queue.access import ticket_access_key
+    return ticket_access_key(store.rules.secret, store.row(ticket.id))
 
 
 def kinds(store):
@@ -220,13 +225,19 @@ def test_cancel_a_called_ticket_frees_its_counter(store):
     ticket = issue(store)
     open_counter(store)
     act(store, "call_next")
+    for wrong_key in (None, "not-the-key"):
+        with pytest.raises((Unauthorized, Forbidden)):
+            with store.unit_of_work("citizen", T0) as uow:
+                handlers.cancel_ticket(uow, ticket.id, wrong_key)
+    ticket = store.tickets[ticket.id]  # the refusals rolled the store back
+    assert ticket.status == "called"
     with store.unit_of_work("citizen", T0) as uow:
-        handlers.cancel_ticket(uow, ticket.id)
+        handlers.cancel_ticket(uow, ticket.id, key_of(store, ticket))
     assert (ticket.status, store.counters[1].current_ticket_id) == ("cancelled", None)
     assert store.journal[-1]["counter"] == 1 and store.journal[-1]["actor"] == "citizen"
     with pytest.raises(Conflict):
         with store.unit_of_work("citizen", T0) as uow:
-            handlers.cancel_ticket(uow, ticket.id)
+            handlers.cancel_ticket(uow, ticket.id, key_of(store, ticket))
 
 
 def test_yesterdays_waiting_tickets_are_closed_by_the_system(store):

@@ -2,12 +2,12 @@
 // target wait), counters, officer accounts and the running text of the display boards.
 import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
-  errorText, formatWait, formatTime, DisplayFeed, el, $, $$, toast, loadOfficerSession, storeOfficerSession,
+  errorText, formatWait, formatTime, DisplayFeed, el, $, $$, toast, ask, loadOfficerSession, storeOfficerSession,
 } from "./common.js";
 
 const state = {
   session: null, tab: "live", services: [], counters: [], display: null, adminServices: [],
-  adminCounters: [], officers: [], site: null, loadingLive: null,
+  adminCounters: [], officers: [], kiosks: [], site: null, loadingLive: null,
 };
 
 // ---- session ------------------------------------------------------------------------------
@@ -55,7 +55,12 @@ $("#login-form").addEventListener("submit", async (e) => {
     $("#login-error").textContent = errorText(err);
   }
 });
-$("#signout").addEventListener("click", () => { saveSession(null); showLogin(); });
+$("#signout").addEventListener("click", () => {
+  const token = state.session && state.session.token;
+  if (token) api("POST", "/api/auth/logout", { token }).catch(() => {});  // ends it on the server
+  saveSession(null);
+  showLogin();
+});
 
 // ---- tabs ---------------------------------------------------------------------------------
 
@@ -73,6 +78,7 @@ function loadTab(tab) {
   if (tab === "services") return loadAdmin("services");
   if (tab === "counters") return loadAdmin("counters");
   if (tab === "officers") return loadAdmin("officers");
+  if (tab === "kiosks") return loadAdmin("kiosks");
   if (tab === "running") return loadRunning();
 }
 
@@ -173,13 +179,17 @@ function renderLive() {
 
   table($("#live-counters"), [
     { label: t("admin.col.counter") }, { label: t("admin.col.open") }, { label: t("admin.col.officer") },
-    { label: t("admin.col.services") }, { label: t("admin.col.current") },
+    { label: t("admin.col.services") }, { label: t("admin.col.current") }, { label: "" },
   ], state.counters.map((c) => el("tr", { dataset: { counter: c.counter } },
     el("td", {}, el("strong", {}, c.name || t("common.counter.n", { n: c.counter }))),
     el("td", {}, c.open ? el("span", { class: "badge ok" }, t("counter.is.open")) : el("span", { class: "badge" }, t("counter.is.closed"))),
     el("td", {}, c.opened_by || "—"),
     el("td", {}, el("span", { class: "chips" }, ...((c.open ? c.open_services : c.services) || []).map(chip))),
-    el("td", {}, c.current ? el("span", {}, el("strong", { class: "num" }, c.current.number), " ", el("span", { class: `badge ${c.current.status === "serving" ? "ok" : "warn"}` }, t(`status.${c.current.status}`))) : "—"))));
+    el("td", {}, c.current ? el("span", {}, el("strong", { class: "num" }, c.current.number), " ", el("span", { class: `badge ${c.current.status === "serving" ? "ok" : "warn"}` }, t(`status.${c.current.status}`))) : "—"),
+    el("td", { class: "row-actions" }, ...(c.open && c.opened_by !== (state.session && state.session.username) ? [
+      el("button", { class: "btn secondary", type: "button", dataset: { act: "take-over" }, onclick: () => superviseCounter(c, "take-over") }, t("admin.counter.takeover")),
+      el("button", { class: "btn secondary", type: "button", dataset: { act: "close" }, onclick: () => superviseCounter(c, "close") }, t("admin.counter.close")),
+    ] : [])))));
   renderRecent();
 }
 
@@ -204,6 +214,7 @@ async function loadAdmin(kind) {
     if (kind === "services") { state.adminServices = data || []; renderServices(); }
     if (kind === "counters") { state.adminCounters = data || []; renderCounters(); }
     if (kind === "officers") { state.officers = data || []; renderOfficers(); }
+    if (kind === "kiosks") { state.kiosks = data || []; renderKiosks(); }
   } catch (err) {
     unavailable(target, err);
   }
@@ -330,6 +341,65 @@ function editOfficer(o) {
   });
 }
 $("#add-officer").addEventListener("click", () => editOfficer(null));
+
+// A supervisor takes over or closes a counter someone else holds (e.g. an officer who
+// has been deactivated); the journal names the supervisor.
+async function superviseCounter(c, action) {
+  const ok = await ask({
+    title: t(action === "close" ? "admin.counter.close" : "admin.counter.takeover"),
+    text: t(action === "close" ? "admin.counter.close.confirm" : "admin.counter.takeover.confirm", { n: c.counter, who: c.opened_by || "—" }),
+    buttons: [{ label: t("common.cancel"), value: false, class: "secondary" }, { label: t("common.ok"), value: true }],
+  });
+  if (!ok) return;
+  try {
+    await authed("POST", `/api/counters/${c.counter}/${action}`);
+    toast(t(action === "close" ? "admin.counter.closed" : "admin.counter.taken", { n: c.counter }), "ok");
+  } catch (err) {
+    toast(errorText(err), "bad", 6000);
+  }
+  loadLive();
+}
+
+// ---- kiosks ------------------------------------------------------------------------------------------
+
+function renderKiosks() {
+  table($("#kiosks-table"), [
+    { label: t("admin.col.kiosk") }, { label: t("admin.col.registered_by") }, { label: t("admin.col.active") }, { label: "" },
+  ], state.kiosks.map((k) => el("tr", { class: k.active ? "" : "inactive", dataset: { kiosk: k.name } },
+    el("td", {}, el("strong", {}, k.name)),
+    el("td", {}, `${k.created_by} · ${formatTime(k.created_at)}`),
+    el("td", {}, k.active ? el("span", { class: "badge ok" }, t("common.yes")) : el("span", { class: "badge" }, t("admin.kiosk.revoked"))),
+    el("td", {}, k.active ? el("button", { class: "btn secondary", type: "button", onclick: () => revokeKiosk(k) }, t("admin.kiosk.revoke")) : ""))));
+}
+
+function registerKiosk() {
+  formDialog({
+    title: t("admin.add.kiosk"),
+    fields: [{ name: "name", label: t("admin.col.kiosk"), value: "", required: true, maxlength: 40, autocomplete: "off" }],
+    submit: async (v) => {
+      const { data } = await authed("POST", "/api/admin/kiosks", { body: { name: v.name.trim() } });
+      await loadAdmin("kiosks");
+      // the key is shown this once: the kiosk keeps it after opening the URL
+      const url = el("input", { class: "input", id: "kiosk-url", readonly: true, value: data.kiosk_url });
+      setTimeout(() => url.select(), 0);
+      ask({ title: `${t("admin.kiosk.registered")} ${data.name}`, text: t("admin.kiosk.url.once"), body: url,
+        buttons: [{ label: t("common.ok"), value: true }] });
+    },
+  });
+}
+$("#add-kiosk").addEventListener("click", registerKiosk);
+
+async function revokeKiosk(k) {
+  const ok = await ask({ title: t("admin.kiosk.revoke"), text: t("admin.kiosk.revoke.confirm", { name: k.name }),
+    buttons: [{ label: t("common.cancel"), value: false, class: "secondary" }, { label: t("admin.kiosk.revoke"), value: true, class: "danger" }] });
+  if (!ok) return;
+  try {
+    await authed("POST", `/api/admin/kiosks/${k.id}/revoke`);
+  } catch (err) {
+    toast(errorText(err), "bad");
+  }
+  loadAdmin("kiosks");
+}
 
 // ---- running text ------------------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ function saveSession(s) {
 const token = () => state.session && state.session.token;
 
 function signOut(note) {
+  // end the session on the server too (nothing to end when it already has: a 401)
+  if (token() && !note) api("POST", "/api/auth/logout", { token: token() }).catch(() => {});
   saveSession(null);
   state.counter = null;
   try { localStorage.removeItem(COUNTER_KEY); } catch (e) { /* ignore */ }

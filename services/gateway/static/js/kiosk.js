@@ -20,6 +20,18 @@ try {
   if (kioskId) localStorage.setItem("ptsp.kiosk.id", kioskId);
   else kioskId = localStorage.getItem("ptsp.kiosk.id") || "";
 } catch (e) { /* storage disabled */ }
+// A kiosk registered by a supervisor is opened once as /kiosk#key=<key>: the key is
+// kept in localStorage and taken out of the address bar; every ticket request sends it
+// (X-Kiosk-Key), which exempts the kiosk from the per-address ticket limit.
+let kioskKey = "";
+try {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get("key");
+  if (fromUrl) {
+    localStorage.setItem("ptsp.kiosk.key", fromUrl);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  kioskKey = fromUrl || localStorage.getItem("ptsp.kiosk.key") || "";
+} catch (e) { /* storage disabled */ }
 const printers = PAGE.printers || {};
 const serverPrinter = kioskId && printers[kioskId] ? printers[kioskId] : null;
 const paper = serverPrinter ? serverPrinter.paper : (params.get("paper") === "58" ? 58 : 80);
@@ -33,7 +45,7 @@ const state = {
 };
 
 // hooks for tests and for a kiosk's supervisor tools
-window.__kiosk = { printed: [], issued: [], mode: printMode, paper };
+window.__kiosk = { printed: [], issued: [], mode: printMode, paper, registered: Boolean(kioskKey) };
 
 // ---- screens and timers -------------------------------------------------------------
 
@@ -312,9 +324,9 @@ async function issue(contact) {
   let lastError = null;
   for (let attempt = 1; attempt <= ISSUE_ATTEMPTS; attempt++) {
     try {
-      const { data } = await api("POST", "/api/tickets", {
-        body, timeout: 10000, headers: { "Idempotency-Key": state.idemKey },
-      });
+      const headers = { "Idempotency-Key": state.idemKey };
+      if (kioskKey) headers["X-Kiosk-Key"] = kioskKey;
+      const { data } = await api("POST", "/api/tickets", { body, timeout: 10000, headers });
       state.issuing = false;
       window.__kiosk.issued.push(data);
       showTicket(data);
@@ -333,6 +345,20 @@ async function issue(contact) {
 }
 
 function handleIssueError(err, contact) {
+  if (err instanceof ApiError && err.status === 401 && err.code === "kiosk_unknown") {
+    // revoked or mistyped: forget it (tickets go on, under the per-address limit) and say so
+    kioskKey = "";
+    window.__kiosk.registered = false;
+    try { localStorage.removeItem("ptsp.kiosk.key"); } catch (e) { /* ignore */ }
+    state.idemKey = null;
+    showProblem("bad", t("kiosk.issue.failed"), err.message, t("kiosk.issue.failed.hint"), () => issue(contact));
+    return;
+  }
+  if (err instanceof ApiError && err.status === 429) {
+    state.idemKey = null;
+    showProblem("warn", t("kiosk.issue.failed"), err.message, "");
+    return;
+  }
   if (err instanceof ApiError && err.status === 409) {
     state.idemKey = null;
     if (err.code === "quota_reached") {
@@ -390,10 +416,28 @@ function renderTicket(tk) {
   fillReceipt(tk);
 }
 
+// The QR holds track_url with the ticket's access key, so the key travels in a header
+// (never in a URL the server logs) and the SVG is shown as a data: URL.
+const qrCache = new Map();
+async function qrDataUrl(tk) {
+  if (qrCache.has(tk.id)) return qrCache.get(tk.id);
+  const headers = tk.access_key ? { "X-Ticket-Key": tk.access_key } : {};
+  const res = await fetch(`/api/tickets/${encodeURIComponent(tk.id)}/qr.svg`, { headers, cache: "no-store" });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const url = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await res.text())}`;
+  qrCache.clear();
+  qrCache.set(tk.id, url);
+  return url;
+}
+
+function showQr(img, tk) {
+  return qrDataUrl(tk).then((url) => { if (state.ticket === tk) img.src = url; }).catch(() => { img.removeAttribute("src"); });
+}
+
 function showTicket(tk) {
   state.ticket = tk;
   setOnline(true);
-  $("#t-qr").src = `/api/tickets/${encodeURIComponent(tk.id)}/qr.svg`;
+  showQr($("#t-qr"), tk);
   $("#t-print").textContent = "";
   $("#t-print").className = "t-print";
   $("#print-again").hidden = true;
@@ -435,6 +479,7 @@ async function printTicket(tk) {
     try {
       await api("POST", `/api/tickets/${encodeURIComponent(tk.id)}/print`, {
         body: { kiosk: kioskId, language: currentLang() }, timeout: 15000,
+        headers: tk.access_key ? { "X-Ticket-Key": tk.access_key } : {},
       });
       status.textContent = t("kiosk.ticket.printed");
       window.__kiosk.printed.push({ id: tk.id, via: "escpos" });
@@ -449,7 +494,7 @@ async function printTicket(tk) {
   // --kiosk-printing so this goes straight to the default (thermal) printer
   const qr = $("#r-qr");
   const loaded = new Promise((resolve) => { qr.onload = resolve; qr.onerror = resolve; setTimeout(resolve, 2500); });
-  qr.src = `/api/tickets/${encodeURIComponent(tk.id)}/qr.svg`;
+  showQr(qr, tk);
   await loaded;
   if (state.ticket !== tk) return;
   window.__kiosk.printed.push({ id: tk.id, via: "browser", paper });

@@ -1,13 +1,22 @@
 // The citizen's status page (track_url): number, status, people ahead, estimated wait,
 // the counter when called; live (the display stream says when something changed, then
 // the ticket is fetched again; polling when the stream is down); cancel. Shows nothing
-// about anyone else: only GET /api/tickets/<id> is rendered.
+// about anyone else: only GET /api/tickets/<id> is rendered. The ticket's access key
+// comes in the URL fragment (#k=..., never sent to the server) and is what cancel
+// asks for (X-Ticket-Key); without it the page only shows the ticket.
 import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
   errorText, formatWait, formatClock, formatTime, tzLabel, DisplayFeed, el, $, ask, toast,
 } from "./common.js";
 
 const ticketId = $("#main").dataset.ticketId;
+const accessKey = (() => {
+  const fromUrl = new URLSearchParams(location.hash.slice(1)).get("k") || "";
+  try {
+    if (fromUrl) localStorage.setItem(`ptsp.ticket.${ticketId}`, fromUrl);
+    return fromUrl || localStorage.getItem(`ptsp.ticket.${ticketId}`) || "";
+  } catch (e) { return fromUrl; }
+})();
 const FINAL = ["done", "no_show", "cancelled", "transferred"];
 const POLL_MS = 20000;
 
@@ -97,9 +106,10 @@ function render() {
 
   const link = $("#transferred-link");
   link.hidden = !(tk.status === "transferred" && tk.transferred_to);
-  if (!link.hidden) link.href = `/t/${encodeURIComponent(tk.transferred_to)}`;
+  // the moved ticket answers to the same key
+  if (!link.hidden) link.href = `/t/${encodeURIComponent(tk.transferred_to)}${accessKey ? `#k=${encodeURIComponent(accessKey)}` : ""}`;
 
-  $("#cancel").hidden = !["waiting", "called"].includes(tk.status);
+  $("#cancel").hidden = !accessKey || !["waiting", "called"].includes(tk.status);
   $("#meta").textContent = tk.issued_at ? t("status.issued", { t: `${formatTime(tk.issued_at, tz())} ${tzLabel(tz())}`.trim() }) : "";
   $("#updated").textContent = t("common.updated", { t: formatClock(new Date(), tz(), true) });
   document.title = `${tk.status === "called" ? "🔔 " : ""}${tk.number} · ${t(`status.${tk.status}`)}`;
@@ -129,7 +139,9 @@ $("#cancel").addEventListener("click", async () => {
   const btn = $("#cancel");
   btn.disabled = true;
   try {
-    const { data } = await api("POST", `/api/tickets/${encodeURIComponent(ticketId)}/cancel`);
+    const { data } = await api("POST", `/api/tickets/${encodeURIComponent(ticketId)}/cancel`, {
+      headers: { "X-Ticket-Key": accessKey },
+    });
     state.ticket = { ...state.ticket, ...data };
     render();
   } catch (err) {
