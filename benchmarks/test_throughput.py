@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from shared.testing.system import DEMO_PASSWORD, running_system
+from tests.support.system import DEMO_PASSWORD, running_system
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = {}

@@ -26,7 +26,7 @@ TEST_SECRET = secrets.token_urlsafe(32)
 
 @pytest.fixture(scope="session")
 def database_url():
-    from shared.testing.database import drop_database, recreate_database
+    from tests.support.database import drop_database, recreate_database
 
     recreate_database(TEST_DATABASE_URL)
     yield TEST_DATABASE_URL
@@ -35,7 +35,7 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def db_pool(database_url):
-    from shared.postgres import make_pool
+    from shared.infrastructure.postgres import make_pool
 
     pool = make_pool(database_url, max_size=20, name="tests")
     pool.open(wait=True)
@@ -45,7 +45,7 @@ def db_pool(database_url):
 
 @pytest.fixture
 def db(db_pool):
-    from shared.postgres import Postgres
+    from shared.infrastructure.postgres import Postgres
 
     return Postgres(db_pool)
 
@@ -58,7 +58,7 @@ def redis_namespace():
 @pytest.fixture
 def redis_client(redis_namespace):
     """The test Redis database, cleared of this run's keys (another run's are left)."""
-    from shared.redis_store import make_client
+    from shared.infrastructure.redis_store import make_client
 
     client = make_client(TEST_REDIS_URL)
     for key in client.scan_iter(f"{redis_namespace}:*"):
@@ -69,7 +69,7 @@ def redis_client(redis_namespace):
 
 @pytest.fixture
 def make_site(database_url):
-    from shared.testing.sites import make_site as make
+    from tests.support.sites import make_site as make
 
     def factory(**options):
         with psycopg.connect(database_url, row_factory=dict_row) as conn:
@@ -85,7 +85,7 @@ def site(make_site):
 
 @pytest.fixture
 def settings(database_url):
-    from shared.config import Settings
+    from shared.infrastructure.config import Settings
 
     return Settings(AMQP_URI="pyamqp://guest:guest@127.0.0.1:5672/", DATABASE_URL=database_url,
                     REDIS_URL=TEST_REDIS_URL, REDIS_NAMESPACE=TEST_REDIS_NAMESPACE, PTSP_SECRET=TEST_SECRET)
@@ -99,7 +99,7 @@ def unit_of_work(db, redis_client, settings):
     from services.queue.display import DisplayStore
     from services.queue.handlers import QueueRules
     from services.queue.repository import QueueRepositories, journal_change
-    from shared.unit_of_work import UnitOfWorkFactory, utcnow
+    from shared.infrastructure.unit_of_work import UnitOfWorkFactory, utcnow
 
     def factory(clock=None, **kwargs):
         configured = settings.model_copy(update=kwargs)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from shared.errors import Conflict, InvalidInput
+from shared.contracts.errors import Conflict, InvalidInput
 
 OUTCOMES = ("passed", "failed", "incomplete")
 STATUSES = ("registered", "submitted", "in_progress", "failed", "incomplete", "returned", "ready",

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import jwt
 
-from shared.errors import Forbidden, Unauthorized
+from shared.contracts.errors import Forbidden, Unauthorized
 
 ROLES = ("officer", "supervisor", "admin")
 

@@ -6,7 +6,7 @@ from kombu import Connection
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
 
-from shared.redis_store import client_name, make_client
+from shared.infrastructure.redis_store import client_name, make_client
 
 
 class HealthChecks(DependencyProvider):

@@ -13,7 +13,7 @@ import eventlet
 from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 
-from shared.redis_store import client_name, display_channel, display_key, make_client
+from shared.infrastructure.redis_store import client_name, display_channel, display_key, make_client
 
 log = logging.getLogger(__name__)
 

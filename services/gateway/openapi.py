@@ -39,6 +39,7 @@ def openapi_document(public_url):
                 "schema": {"$ref": f"#/components/schemas/{r.body.__name__}"}}}}
             operation["responses"].setdefault("422", error_spec("invalid input; `fields` names each bad field"))
         if r.auth:
+            operation["x-roles"] = list(r.auth)
             operation["security"] = [{"bearer": []}]
             operation["responses"].setdefault("401", error_spec("missing, invalid or expired token"))
             operation["responses"].setdefault("403", error_spec("not allowed for this officer"))

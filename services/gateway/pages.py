@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response
 from services.gateway import printing, speech
 from services.gateway.server import http
 from services.gateway.web import route
-from shared.errors import InvalidInput, NotFound, PtspError
+from shared.contracts.errors import InvalidInput, NotFound, PtspError
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _static_version():
 class PageRoutes:
     """Mixin for the gateway service: pages, static files, speech, QR, printing.
 
-    The service class provides ``settings`` (shared.config.SettingsProvider) and
+    The service class provides ``settings`` (shared.infrastructure.config.SettingsProvider) and
     ``page_ticket_view(ticket_id)`` / ``page_site()``, which ask the queue service."""
 
     _speech_cache = speech.SpeechCache()

@@ -6,11 +6,11 @@ import uuid
 
 from werkzeug.wrappers import Response
 
-from shared.config import SettingsProvider
-from shared.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
-from shared.metrics import Metrics
-from shared.redis_store import Redis, display_key
-from shared.rpc import RpcProxy
+from shared.infrastructure.config import SettingsProvider
+from shared.contracts.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
+from shared.infrastructure.metrics import Metrics
+from shared.infrastructure.redis_store import Redis, display_key
+from shared.infrastructure.rpc import RpcProxy
 from services.gateway import schemas
 from services.gateway.auth import issue_token, officer_of, token_claims
 from services.gateway.limits import ticket_allowance
@@ -18,7 +18,7 @@ from services.gateway.dependencies import GatewayMetrics, HealthChecks
 from services.gateway.display_hub import CLOSED, DisplayHub
 from services.gateway.openapi import openapi_document
 from services.gateway.pages import PageRoutes
-from services.gateway.web import json_response, route
+from services.gateway.web import OFFICERS, SUPERVISORS, json_response, route
 
 RPC_TIMEOUT_S = 8
 
@@ -33,7 +33,7 @@ class GatewayService(PageRoutes):
     name = "gateway"
 
     # Fails fast with Unavailable (503) when the broker is down; a request nobody
-    # answered within the timeout expires and is never carried out (shared/rpc.py).
+    # answered within the timeout expires and is never carried out (shared/infrastructure/rpc.py).
     queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
     redis = Redis()
     settings = SettingsProvider()
@@ -110,183 +110,163 @@ class GatewayService(PageRoutes):
         session = self.queue.login(self.site_code, body.username, body.password, request.remote_addr)
         return issue_token(self.settings, session)
 
-    @route("POST", "/api/auth/logout", "End this token's session", tags=["officer"], auth=True,
+    @route("POST", "/api/auth/logout", "End this token's session", tags=["officer"], auth=OFFICERS,
            extra_statuses={401: "no or invalid token"})
-    def logout(self, request):
+    def logout(self, request, officer):
         claims = token_claims(request, self.settings)
         return self.queue.logout(self.site_code, claims["sid"])
 
-    @route("GET", "/api/me", "The logged-in officer", tags=["officer"], auth=True)
-    def me(self, request):
-        return self.officer(request)
+    @route("GET", "/api/me", "The logged-in officer", tags=["officer"], auth=OFFICERS)
+    def me(self, request, officer):
+        return officer
 
-    @route("GET", "/api/counters", "All counters of the site", tags=["officer"], auth=True,
+    @route("GET", "/api/counters", "All counters of the site", tags=["officer"], auth=OFFICERS,
            answer=[schemas.CounterView])
-    def counters(self, request):
-        self.officer(request)
+    def counters(self, request, officer):
         return self.queue.list_counters(self.site_code)
 
     @route("GET", "/api/counters/<int:counter>", "A counter with its current ticket and queues", tags=["officer"],
-           auth=True, answer=schemas.CounterView, extra_statuses={404: "no such counter"})
-    def counter(self, request, counter):
-        self.officer(request)
+           auth=OFFICERS, answer=schemas.CounterView, extra_statuses={404: "no such counter"})
+    def counter(self, request, counter, officer):
         return self.queue.counter_detail(self.site_code, counter)
 
     @route("POST", "/api/counters/<int:counter>/open", "Open a counter for some services", tags=["officer"],
-           auth=True, body=schemas.OpenCounterRequest, answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
-    def open_counter(self, request, counter, body):
-        officer = self.officer(request)
+           auth=OFFICERS, body=schemas.OpenCounterRequest, answer=schemas.CounterView,
+           extra_statuses=OFFICER_ERRORS)
+    def open_counter(self, request, counter, body, officer):
         return self.queue.open_counter(self.site_code, counter, body.model_dump(), officer["username"])
 
-    @route("POST", "/api/counters/<int:counter>/close", "Close a counter", tags=["officer"], auth=True,
+    @route("POST", "/api/counters/<int:counter>/close", "Close a counter", tags=["officer"], auth=OFFICERS,
            answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
-    def close_counter(self, request, counter):
-        officer = self.officer(request)
+    def close_counter(self, request, counter, officer):
         return self.queue.close_counter(self.site_code, counter, officer["username"], officer["role"])
 
     @route("POST", "/api/counters/<int:counter>/take-over", "A supervisor or admin takes over an open counter "
-           "(e.g. one held by a deactivated officer), with its current ticket", tags=["supervisor"], auth=True,
-           answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
-    def take_over_counter(self, request, counter):
-        actor = self.supervisor(request)
-        return self.queue.take_over_counter(self.site_code, counter, actor["username"], actor["role"])
+           "(e.g. one held by a deactivated officer), with its current ticket", tags=["supervisor"],
+           auth=SUPERVISORS, answer=schemas.CounterView, extra_statuses=OFFICER_ERRORS)
+    def take_over_counter(self, request, counter, officer):
+        return self.queue.take_over_counter(self.site_code, counter, officer["username"], officer["role"])
 
-    @route("POST", "/api/counters/<int:counter>/call-next", "Call the next ticket", tags=["officer"], auth=True,
-           answer=schemas.TicketView, extra_statuses={204: "nobody waits", **OFFICER_ERRORS})
-    def call_next(self, request, counter):
-        officer = self.officer(request)
+    @route("POST", "/api/counters/<int:counter>/call-next", "Call the next ticket", tags=["officer"],
+           auth=OFFICERS, answer=schemas.TicketView, extra_statuses={204: "nobody waits", **OFFICER_ERRORS})
+    def call_next(self, request, counter, officer):
         ticket = self.queue.call_next(self.site_code, counter, officer["username"])
         return json_response(None, 204) if ticket is None else self.with_track_url(ticket)
 
     @route("POST", "/api/counters/<int:counter>/recall", "Call the current ticket again", tags=["officer"],
-           auth=True, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
-    def recall(self, request, counter):
-        return self.counter_action("recall", request, counter)
+           auth=OFFICERS, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def recall(self, request, counter, officer):
+        return self.counter_action("recall", officer, counter)
 
     @route("POST", "/api/counters/<int:counter>/start", "Start serving the current ticket", tags=["officer"],
-           auth=True, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
-    def start(self, request, counter):
-        return self.counter_action("start", request, counter)
+           auth=OFFICERS, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def start(self, request, counter, officer):
+        return self.counter_action("start", officer, counter)
 
     @route("POST", "/api/counters/<int:counter>/no-show", "The called citizen did not come", tags=["officer"],
-           auth=True, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
-    def no_show(self, request, counter):
-        return self.counter_action("no_show", request, counter)
+           auth=OFFICERS, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def no_show(self, request, counter, officer):
+        return self.counter_action("no_show", officer, counter)
 
     @route("POST", "/api/counters/<int:counter>/complete", "Finish the current ticket", tags=["officer"],
-           auth=True, body=schemas.CompleteRequest, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
-    def complete(self, request, counter, body):
-        return self.counter_action("complete", request, counter, body.model_dump())
+           auth=OFFICERS, body=schemas.CompleteRequest, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
+    def complete(self, request, counter, body, officer):
+        return self.counter_action("complete", officer, counter, body.model_dump())
 
     @route("POST", "/api/counters/<int:counter>/transfer", "Move the current ticket to another service's queue",
-           tags=["officer"], auth=True, body=schemas.TransferRequest, answer=schemas.TicketView,
+           tags=["officer"], auth=OFFICERS, body=schemas.TransferRequest, answer=schemas.TicketView,
            extra_statuses=OFFICER_ERRORS)
-    def transfer(self, request, counter, body):
-        return self.counter_action("transfer", request, counter, body.model_dump())
+    def transfer(self, request, counter, body, officer):
+        return self.counter_action("transfer", officer, counter, body.model_dump())
 
     def counter_action(self, action, request, counter, *args):
-        officer = self.officer(request)
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
         return self.with_track_url(ticket)
 
     # --- the supervisor's catalog --------------------------------------------------
 
     @route("GET", "/api/admin/services", "All services, with quotas and opening hours", tags=["supervisor"],
-           auth=True, answer=[schemas.ServiceDefinition])
-    def admin_services(self, request):
-        self.supervisor(request)
+           auth=SUPERVISORS, answer=[schemas.ServiceDefinition])
+    def admin_services(self, request, officer):
         return self.queue.admin_services(self.site_code)
 
-    @route("POST", "/api/admin/services", "Add a service", tags=["supervisor"], auth=True,
+    @route("POST", "/api/admin/services", "Add a service", tags=["supervisor"], auth=SUPERVISORS,
            body=schemas.NewServiceIn, answer=schemas.ServiceDefinition, status=201,
            extra_statuses={409: "code or prefix already used"})
-    def create_service(self, request, body):
-        actor = self.supervisor(request)
-        return self.queue.create_service(self.site_code, body.model_dump(exclude_unset=True), actor["username"])
+    def create_service(self, request, body, officer):
+        return self.queue.create_service(self.site_code, body.model_dump(exclude_unset=True), officer["username"])
 
-    @route("PUT", "/api/admin/services/<code>", "Change a service", tags=["supervisor"], auth=True,
+    @route("PUT", "/api/admin/services/<code>", "Change a service", tags=["supervisor"], auth=SUPERVISORS,
            body=schemas.ServiceSettingsIn, answer=schemas.ServiceDefinition,
            extra_statuses={404: "no such service", 409: "prefix already used"})
-    def update_service(self, request, code, body):
-        actor = self.supervisor(request)
+    def update_service(self, request, code, body, officer):
         return self.queue.update_service(self.site_code, code.upper(), body.model_dump(exclude_unset=True),
-                                         actor["username"])
+                                         officer["username"])
 
     @route("GET", "/api/admin/counters", "All counters and the services each may serve", tags=["supervisor"],
-           auth=True, answer=[schemas.CounterDefinition])
-    def admin_counters(self, request):
-        self.supervisor(request)
+           auth=SUPERVISORS, answer=[schemas.CounterDefinition])
+    def admin_counters(self, request, officer):
         return self.queue.admin_counters(self.site_code)
 
-    @route("POST", "/api/admin/counters", "Add a counter", tags=["supervisor"], auth=True,
+    @route("POST", "/api/admin/counters", "Add a counter", tags=["supervisor"], auth=SUPERVISORS,
            body=schemas.NewCounterIn, answer=schemas.CounterDefinition, status=201,
            extra_statuses={409: "counter number already used"})
-    def create_counter(self, request, body):
-        actor = self.supervisor(request)
-        return self.queue.create_counter(self.site_code, body.model_dump(), actor["username"])
+    def create_counter(self, request, body, officer):
+        return self.queue.create_counter(self.site_code, body.model_dump(), officer["username"])
 
     @route("PUT", "/api/admin/counters/<int:counter>", "Rename a counter or change its services",
-           tags=["supervisor"], auth=True, body=schemas.CounterSettingsIn, answer=schemas.CounterDefinition,
+           tags=["supervisor"], auth=SUPERVISORS, body=schemas.CounterSettingsIn, answer=schemas.CounterDefinition,
            extra_statuses={404: "no such counter", 409: "counter open for a service being removed"})
-    def update_counter(self, request, counter, body):
-        actor = self.supervisor(request)
+    def update_counter(self, request, counter, body, officer):
         return self.queue.update_counter(self.site_code, counter, body.model_dump(exclude_unset=True),
-                                         actor["username"])
+                                         officer["username"])
 
-    @route("GET", "/api/admin/officers", "Officer accounts", tags=["supervisor"], auth=True,
+    @route("GET", "/api/admin/officers", "Officer accounts", tags=["supervisor"], auth=SUPERVISORS,
            answer=[schemas.OfficerAccount])
-    def admin_officers(self, request):
-        self.supervisor(request)
+    def admin_officers(self, request, officer):
         return self.queue.admin_officers(self.site_code)
 
-    @route("POST", "/api/admin/officers", "Add an officer account", tags=["supervisor"], auth=True,
+    @route("POST", "/api/admin/officers", "Add an officer account", tags=["supervisor"], auth=SUPERVISORS,
            body=schemas.NewOfficerIn, answer=schemas.OfficerAccount, status=201,
            extra_statuses={409: "username taken"})
-    def create_officer(self, request, body):
-        actor = self.supervisor(request)
-        return self.queue.create_officer(self.site_code, body.model_dump(exclude_unset=True), actor["username"],
-                                         actor["role"])
+    def create_officer(self, request, body, officer):
+        return self.queue.create_officer(self.site_code, body.model_dump(exclude_unset=True), officer["username"],
+                                         officer["role"])
 
     @route("PUT", "/api/admin/officers/<username>", "Change an account: name, role, password, active",
-           tags=["supervisor"], auth=True, body=schemas.OfficerSettingsIn, answer=schemas.OfficerAccount,
+           tags=["supervisor"], auth=SUPERVISORS, body=schemas.OfficerSettingsIn, answer=schemas.OfficerAccount,
            extra_statuses={404: "no such officer"})
-    def update_officer(self, request, username, body):
-        actor = self.supervisor(request)
+    def update_officer(self, request, username, body, officer):
         return self.queue.update_officer(self.site_code, username.lower(), body.model_dump(exclude_unset=True),
-                                         actor["username"], actor["role"])
+                                         officer["username"], officer["role"])
 
     @route("GET", "/api/admin/kiosks", "Registered kiosks (their keys are never shown again)",
-           tags=["supervisor"], auth=True, answer=[schemas.KioskAccount])
-    def admin_kiosks(self, request):
-        self.supervisor(request)
+           tags=["supervisor"], auth=SUPERVISORS, answer=[schemas.KioskAccount])
+    def admin_kiosks(self, request, officer):
         return self.queue.admin_kiosks(self.site_code)
 
     @route("POST", "/api/admin/kiosks", "Register a kiosk: its key (shown only in this answer) exempts it from the "
-           "per-address ticket limit", tags=["supervisor"], auth=True, body=schemas.NewKioskIn,
+           "per-address ticket limit", tags=["supervisor"], auth=SUPERVISORS, body=schemas.NewKioskIn,
            answer=schemas.NewKioskAnswer, status=201, extra_statuses={409: "name already registered"})
-    def register_kiosk(self, request, body):
-        actor = self.supervisor(request)
-        kiosk = self.queue.register_kiosk(self.site_code, body.model_dump(), actor["username"])
+    def register_kiosk(self, request, body, officer):
+        kiosk = self.queue.register_kiosk(self.site_code, body.model_dump(), officer["username"])
         kiosk["kiosk_url"] = self.settings.PTSP_PUBLIC_URL.rstrip("/") + "/kiosk#key=" + kiosk["key"]
         return kiosk
 
     @route("POST", "/api/admin/kiosks/<int:kiosk_id>/revoke", "Revoke a kiosk's key", tags=["supervisor"],
-           auth=True, answer=schemas.KioskAccount, extra_statuses={404: "no such kiosk"})
-    def revoke_kiosk(self, request, kiosk_id):
-        actor = self.supervisor(request)
-        return self.queue.revoke_kiosk(self.site_code, kiosk_id, actor["username"])
+           auth=SUPERVISORS, answer=schemas.KioskAccount, extra_statuses={404: "no such kiosk"})
+    def revoke_kiosk(self, request, kiosk_id, officer):
+        return self.queue.revoke_kiosk(self.site_code, kiosk_id, officer["username"])
 
     @route("PUT", "/api/admin/running-text", "The running text of the display boards", tags=["supervisor"],
-           auth=True, body=schemas.RunningTextIn)
-    def running_text(self, request, body):
-        actor = self.supervisor(request)
-        return self.queue.set_running_text(self.site_code, body.model_dump(), actor["username"])
+           auth=SUPERVISORS, body=schemas.RunningTextIn)
+    def running_text(self, request, body, officer):
+        return self.queue.set_running_text(self.site_code, body.model_dump(), officer["username"])
 
-    def officer(self, request):
-        return officer_of(request, self.settings, self.queue)
-
-    def supervisor(self, request):
-        return officer_of(request, self.settings, self.queue, roles=("supervisor", "admin"))
+    def authorize(self, request, roles):
+        """The officer of the request's live session, if their role is in ``roles``
+        (web.route calls this for every route that declares its roles)."""
+        return officer_of(request, self.settings, self.queue, roles)
 
     def limit_anonymous_issue(self, request):
         wait = ticket_allowance(self.redis, self.settings.REDIS_NAMESPACE, self.site_code, request.remote_addr,

@@ -19,7 +19,8 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 
 from services.gateway.server import CLOSE_CONNECTION, http
-from shared.errors import InvalidInput, PtspError, Unavailable, UnsupportedMediaType
+from shared.contracts.enums import ROLES, SUPERVISOR_ROLES
+from shared.contracts.errors import InvalidInput, PtspError, Unavailable, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class Route:
     body: Optional[type] = None
     answer: Optional[object] = None
     status: int = 200
-    auth: bool = False
+    auth: tuple = ()  # the roles allowed; empty: anyone
     extra_statuses: dict = field(default_factory=dict)
     name: str = ""
     max_body: Optional[int] = None
@@ -48,15 +49,26 @@ class Route:
 
 ROUTES: list[Route] = []
 
+# Who may call a route (``route(auth=…)``).
+OFFICERS = ROLES                  # counter officers, and supervisors and admins acting at a counter
+SUPERVISORS = SUPERVISOR_ROLES
 
-def route(method, path, summary, tags=("api",), body=None, answer=None, status=200, auth=False,
+
+def route(method, path, summary, tags=("api",), body=None, answer=None, status=200, auth=(),
           extra_statuses=None, max_body=None, json_only=False, headers=None):
     """Register an API entrypoint: a nameko ``@http`` handler whose failures become
-    documented JSON errors. ``body`` (a pydantic model) is validated and passed to
-    the handler as ``body``. ``max_body`` raises the server's body limit (bytes) for
-    this route only; ``json_only`` refuses a body not declared application/json (415);
-    ``headers`` documents the request headers the route reads."""
-    spec = Route(method, path, summary, list(tags), body, answer, status, auth, dict(extra_statuses or {}),
+    documented JSON errors.
+
+    ``auth``: the roles allowed (e.g. ``OFFICERS``); the route checks the bearer
+    token's live session and the officer's role before anything else (401, 403)
+    and passes the officer to the handler as ``officer``. ``body`` (a pydantic
+    model) is validated and passed as ``body``. ``max_body`` raises the server's
+    body limit (bytes) for this route only; ``json_only`` refuses a body not
+    declared application/json (415); ``headers`` documents the request headers the
+    route reads."""
+    if auth and not set(auth) <= set(ROLES):
+        raise ValueError(f"unknown roles in {auth}")
+    spec = Route(method, path, summary, list(tags), body, answer, status, tuple(auth), dict(extra_statuses or {}),
                  max_body=max_body, json_only=json_only, headers=dict(headers or {}))
     if json_only:
         spec.extra_statuses.setdefault(415, "Content-Type is not application/json")
@@ -76,6 +88,9 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
         def answer_of(self, request, path_args):
             language = language_of(request)
             try:
+                if spec.auth:
+                    # Who asks comes first: no validation detail for a caller who may not ask.
+                    path_args["officer"] = self.authorize(request, spec.auth)
                 if json_only and request.mimetype != "application/json":
                     raise UnsupportedMediaType(
                         "Content-Type harus application/json.", "Content-Type must be application/json.",

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared import events as queue_events
+from shared.contracts import events as queue_events
 
 Language = Literal["id", "en"]
 LANGUAGES = ("id", "en")

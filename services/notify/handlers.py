@@ -6,7 +6,7 @@ the two loses nothing: the pending messages are picked up by ``run_due``.
 """
 import uuid
 
-from shared import events as queue_events
+from shared.contracts import events as queue_events
 from services.notify import domain
 from services.notify import repository as repo
 

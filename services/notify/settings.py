@@ -8,14 +8,14 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.config import settings_from
+from shared.infrastructure.config import settings_from
 from services.notify.domain import CHANNELS, TurnNearRule
 
 
 class NotifySettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    PTSP_SECRET: str  # the installation's (shared.config), keys the recipient hashes
+    PTSP_SECRET: str  # the installation's (shared.infrastructure.config), keys the recipient hashes
     PTSP_SITE: str = "polres-demo"
     PRIORITY_HEAD_START_S: int = Field(900, ge=0)
     NOTIFY_CHANNELS: str = "email"

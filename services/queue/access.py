@@ -15,8 +15,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
-from shared.changes import Change
+from shared.contracts.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from shared.contracts.changes import Change
 from services.queue import passwords
 
 

@@ -3,8 +3,8 @@ running text of the display boards. Each change is journaled (so the boards'
 version moves on) in the transaction that makes it."""
 from datetime import time
 
-from shared.changes import Change
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.contracts.changes import Change
+from shared.contracts.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.queue import access
 from services.queue.commands import (
     CounterSettings, NewCounter, NewOfficer, NewService, OfficerSettings, RunningText, ServiceSettings,

@@ -4,8 +4,8 @@ from typing import Annotated, Optional
 
 from pydantic import AwareDatetime, BeforeValidator, Field, field_validator
 
-from shared.commands import Command, parse  # noqa: F401 - parse is part of this module's interface
-from shared.enums import Language, Outcome, Priority, Role
+from shared.contracts.commands import Command, parse  # noqa: F401 - parse is part of this module's interface
+from shared.contracts.enums import Language, Outcome, Priority, Role
 
 ServiceCode = Annotated[
     str,

@@ -6,10 +6,10 @@ import logging
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram, Summary
 
-from shared import events
-from shared.config import settings_from
-from shared.redis_store import make_client
-from shared.unit_of_work import UnitOfWorkProvider
+from shared.contracts import events
+from shared.infrastructure.config import settings_from
+from shared.infrastructure.redis_store import make_client
+from shared.infrastructure.unit_of_work import UnitOfWorkProvider
 from services.queue import display, monitoring
 from services.queue.handlers import rules_from
 from services.queue.repository import QueueRepositories, journal_change

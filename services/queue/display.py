@@ -4,11 +4,11 @@ The state is a pure function of the database, and its ``version`` is the id of
 the site's latest journal entry, so a state rebuilt after Redis lost it is the
 same state with the same version (and the same ETag). Boards and the gateway read
 ``<namespace>:display:<site>``; every newer state is also published on the site's channel
-(``shared.redis_store.display_channel``) for the Server-Sent Events stream. No personal data is ever part of it.
+(``shared.infrastructure.redis_store.display_channel``) for the Server-Sent Events stream. No personal data is ever part of it.
 """
 import json
 
-from shared.redis_store import display_channel, display_key
+from shared.infrastructure.redis_store import display_channel, display_key
 from services.queue.handlers import today
 
 RECENT_CALLS = 10

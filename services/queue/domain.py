@@ -11,10 +11,10 @@ from math import ceil
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from shared import events
-from shared.changes import Change
-from shared.enums import OUTCOMES, PRIORITIES, TICKET_STATUSES
-from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.contracts import events
+from shared.contracts.changes import Change
+from shared.contracts.enums import OUTCOMES, PRIORITIES, TICKET_STATUSES
+from shared.contracts.errors import Conflict, Forbidden, InvalidInput
 
 PRIORITY_CLASSES = frozenset({"elderly", "disabled", "pregnant"})
 STATUSES = TICKET_STATUSES

@@ -10,10 +10,10 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
-from shared.changes import Change
-from shared.config import settings_from
-from shared.enums import SUPERVISOR_ROLES
-from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.contracts.changes import Change
+from shared.infrastructure.config import settings_from
+from shared.contracts.enums import SUPERVISOR_ROLES
+from shared.contracts.errors import Conflict, Forbidden, InvalidInput
 from services.queue import access
 from services.queue.commands import CompleteTicket, IssueForStep, IssueTicket, OpenCounter, TransferTicket
 from services.queue.domain import ACTIVE_AT_COUNTER, Ticket, format_number, local_date, rules_of

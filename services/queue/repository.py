@@ -8,7 +8,7 @@ tracked by the unit of work, which persists the changes they record.
 """
 from psycopg.types.json import Jsonb
 
-from shared.errors import NotFound
+from shared.contracts.errors import NotFound
 from services.queue.catalog import Catalog
 from services.queue.domain import RECENT_SERVICES_FOR_ESTIMATE, Counter, Ticket, call_order_key
 

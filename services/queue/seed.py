@@ -16,7 +16,7 @@ import sys
 import psycopg
 from psycopg.rows import dict_row
 
-from shared.config import load_settings
+from shared.infrastructure.config import load_settings
 from services.queue import catalog
 
 DEMO_SITE = ("polres-demo", "Polres Demo — PTSP", "Asia/Jakarta")

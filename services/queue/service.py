@@ -3,11 +3,11 @@ import logging
 
 from nameko.timer import timer
 
-from shared.config import SettingsProvider
-from shared.errors import Unavailable
-from shared.metrics import Metrics
-from shared.outbox import OutboxRelay
-from shared.rpc import rpc
+from shared.infrastructure.config import SettingsProvider
+from shared.contracts.errors import Unavailable
+from shared.infrastructure.metrics import Metrics
+from shared.infrastructure.outbox import OutboxRelay
+from shared.infrastructure.rpc import rpc
 from services.queue import access, admin, display, handlers, monitoring, views
 from services.queue import repository as repo
 from services.queue.commands import (

@@ -3,7 +3,7 @@ installs it) driven by Playwright's Python package through ``executable_path`` â
 browser download â€” plus fixtures and small API helpers the browser tests share.
 
 The system under test, ``hall``, is started exactly as tests/e2e/conftest.py's
-``system`` is (shared.testing.system: migrations, demo seed, then the deploy/supervisord.conf
+``system`` is (tests.support.system: migrations, demo seed, then the deploy/supervisord.conf
 processes under supervisord, as `make up` runs them), but on a database, Redis database,
 RabbitMQ vhost and ports of its own: the browser tests open counters and call tickets,
 and must not change what the other end-to-end tests see.
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from shared.testing.system import running_system
+from tests.support.system import running_system
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PTSP_CHROMIUM", "/usr/bin/chromium")

@@ -1,6 +1,6 @@
 import pytest
 
-from shared.testing.system import running_system
+from tests.support.system import running_system
 
 
 @pytest.fixture(scope="session")

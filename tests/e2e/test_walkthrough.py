@@ -4,7 +4,7 @@ import re
 
 import requests
 
-from shared.testing.system import DEMO_PASSWORD
+from tests.support.system import DEMO_PASSWORD
 
 
 def test_a_ticket_from_the_kiosk_to_the_counter(system):

@@ -4,7 +4,7 @@ servers of its own, which the tests stop, restart and break. The machine's share
 servers are never touched."""
 import pytest
 
-from shared.testing.system import System
+from tests.support.system import System
 from tests.faults.servers import PrivateServers
 from tests.faults.traffic import EventLog
 

@@ -57,7 +57,7 @@ class PrivateServers:
 
     @property
     def postgres(self):
-        """Base URL (no database), as shared.testing.system.System takes it."""
+        """Base URL (no database), as tests.support.system.System takes it."""
         return f"postgresql://ptsp@127.0.0.1:{self.pg_port}"
 
     @property

@@ -14,7 +14,7 @@ import pika
 import psycopg
 import requests
 
-from shared.testing.system import DEMO_PASSWORD
+from tests.support.system import DEMO_PASSWORD
 
 SERVICES = ("SIM", "SKCK", "LOST_ITEM")
 # Demo counters (services/queue/seed.py) that share services, so they compete for tickets.

@@ -1,4 +1,4 @@
-"""The consumer kit (shared/consumer.py, shared/deadletters.py) against the real
+"""The consumer kit (shared/infrastructure/consumer.py, shared/infrastructure/deadletters.py) against the real
 RabbitMQ and PostgreSQL: every handler of an event is idempotent (invariant 5), and a
 failing one is retried with backoff, then dead-lettered where an operator can see and
 replay it (invariant 10)."""
@@ -15,11 +15,11 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared import consumer, deadletters
-from shared.consumer import PROCESSED_EVENTS_DDL, consume
-from shared.events import TicketIssued
-from shared.metrics import Metrics
-from shared.postgres import Database
+from shared.infrastructure import consumer, deadletters
+from shared.infrastructure.consumer import PROCESSED_EVENTS_DDL, consume
+from shared.contracts.events import TicketIssued
+from shared.infrastructure.metrics import Metrics
+from shared.infrastructure.postgres import Database
 
 SCHEMA = "kitprobe"
 
@@ -336,6 +336,6 @@ def test_a_service_wired_wrongly_fails_at_start_with_a_clear_error(container_fac
         def second(self, event, tx):
             pass
 
-    for service, complaint in ((NoDatabase, "shared.postgres.Database"), (TwoHandlers, "two handlers")):
+    for service, complaint in ((NoDatabase, "shared.infrastructure.postgres.Database"), (TwoHandlers, "two handlers")):
         with pytest.raises(EventHandlerConfigurationError, match=complaint):
             container_factory(service, service_config).start()

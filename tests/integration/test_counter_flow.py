@@ -7,7 +7,7 @@ import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.errors import Conflict, Forbidden
+from shared.contracts.errors import Conflict, Forbidden
 from services.queue import handlers, views
 from services.queue.commands import CompleteTicket, IssueTicket, OpenCounter, TransferTicket
 from services.queue.domain import order_for_calling

@@ -7,9 +7,9 @@ import psycopg
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.events import QUEUE_EVENTS, parse_event
-from shared.outbox import OutboxPublisher
-from shared.testing.events import EventListener
+from shared.contracts.events import QUEUE_EVENTS, parse_event
+from shared.infrastructure.outbox import OutboxPublisher
+from tests.support.events import EventListener
 from services.queue import handlers
 from services.queue.commands import IssueTicket
 from services.queue.service import QueueService

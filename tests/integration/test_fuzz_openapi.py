@@ -6,7 +6,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from shared.testing.sites import TEST_PASSWORD
+from tests.support.sites import TEST_PASSWORD
 
 EXAMPLES_PER_MODE = 12
 

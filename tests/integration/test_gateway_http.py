@@ -8,8 +8,8 @@ import eventlet
 import psycopg
 import requests
 
-from shared.redis_store import display_key
-from shared.testing.sites import TEST_PASSWORD
+from shared.infrastructure.redis_store import display_key
+from tests.support.sites import TEST_PASSWORD
 
 
 def login(base, username="petugas1"):

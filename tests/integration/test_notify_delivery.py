@@ -23,7 +23,7 @@ import eventlet.wsgi
 import pytest
 from prometheus_client import CollectorRegistry
 
-from shared import events as ev
+from shared.contracts import events as ev
 from services.notify import delivery, domain, handlers
 from services.notify.channels import EmailChannel, LogChannel, WebhookChannel
 from services.notify.domain import TurnNearRule

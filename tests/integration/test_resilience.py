@@ -44,8 +44,8 @@ def test_a_worker_past_its_callers_deadline_does_not_commit(db_pool, site):
     """Broke: a worker that picked a command up after its caller's deadline (the
     caller has answered 503). Checked: its writing transaction is rolled back with
     Unavailable, nothing is stored; a read-only transaction still answers."""
-    from shared.errors import Unavailable
-    from shared.postgres import Postgres
+    from shared.contracts.errors import Unavailable
+    from shared.infrastructure.postgres import Postgres
 
     late = Postgres(db_pool, deadline=time.time() - 1)
     with pytest.raises(Unavailable):
@@ -65,10 +65,10 @@ def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(container_factory
     from nameko.exceptions import RpcTimeout
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    import shared.rpc
+    import shared.infrastructure.rpc
     from services.queue.service import QueueService
 
-    send_response = shared.rpc.Responder.send_response
+    send_response = shared.infrastructure.rpc.Responder.send_response
     failures = []
 
     def failing_once(self, result, exc_info):
@@ -77,7 +77,7 @@ def test_a_reply_that_cannot_be_sent_does_not_kill_the_service(container_factory
             raise OperationalError("[Errno 111] Connection refused")
         return send_response(self, result, exc_info)
 
-    monkeypatch.setattr(shared.rpc.Responder, "send_response", failing_once)
+    monkeypatch.setattr(shared.infrastructure.rpc.Responder, "send_response", failing_once)
     container = container_factory(QueueService, service_config)
     container.start()
     with ClusterRpcProxy(service_config, timeout=3) as rpc:

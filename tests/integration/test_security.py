@@ -13,8 +13,8 @@ import psycopg
 import pytest
 import requests
 
-from shared.config import FORMER_PUBLIC_SECRET
-from shared.testing.sites import TEST_PASSWORD
+from shared.infrastructure.config import FORMER_PUBLIC_SECRET
+from tests.support.sites import TEST_PASSWORD
 from tests.conftest import free_port
 from tests.integration.test_gateway_http import login, post, ticket_count
 
@@ -369,7 +369,7 @@ def test_metrics_listen_on_loopback_unless_configured(container_factory, service
     by default the endpoint is bound to 127.0.0.1 (and answers there); METRICS_HOST
     moves it on purpose."""
     from services.queue.service import QueueService
-    from shared.metrics import Metrics
+    from shared.infrastructure.metrics import Metrics
 
     def bound(config):
         container = container_factory(QueueService, config)

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 import requests
 
-from shared.config import REPO_ROOT
-from shared.testing.sites import TEST_PASSWORD
+from shared.infrastructure.config import REPO_ROOT
+from tests.support.sites import TEST_PASSWORD
 
 
 def login(client, username):
@@ -343,7 +343,7 @@ def test_the_queue_service_refuses_control_characters_at_its_rpc_boundary(runner
     from nameko.standalone.rpc import ServiceRpcProxy
 
     from services.queue.service import QueueService
-    from shared.errors import InvalidInput
+    from shared.contracts.errors import InvalidInput
 
     caplog.set_level(logging.INFO)
     runner_factory(service_config, QueueService).start()

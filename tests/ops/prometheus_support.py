@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 import yaml
 
-from shared.testing.system import free_port
+from tests.support.system import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import requests
 
-from shared.testing.system import DEMO_PASSWORD, running_system
+from tests.support.system import DEMO_PASSWORD, running_system
 from tests.ops.prometheus_support import (
     DASHBOARDS, alert_rules, dashboard_targets, grafana_expr, pending_reason, running_prometheus, scrape_config,
     wait_for,

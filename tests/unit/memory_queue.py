@@ -5,8 +5,8 @@ import contextlib
 import copy
 from datetime import datetime, time, timezone
 
-from shared.errors import NotFound
-from shared.unit_of_work import UnitOfWork
+from shared.contracts.errors import NotFound
+from shared.infrastructure.unit_of_work import UnitOfWork
 from services.queue.domain import Counter, call_order_key
 from services.queue.handlers import QueueRules
 from services.queue.repository import journal_change, ticket_not_found

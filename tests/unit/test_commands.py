@@ -1,6 +1,6 @@
 import pytest
 
-from shared.errors import InvalidInput
+from shared.contracts.errors import InvalidInput
 from services.queue.commands import IssueTicket, OpenCounter, parse
 
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from shared.config import FORMER_PUBLIC_SECRET, load_config, load_or_create_secret, settings_from
+from shared.infrastructure.config import FORMER_PUBLIC_SECRET, load_config, load_or_create_secret, settings_from
 
 BASE = {"AMQP_URI": "pyamqp://x", "DATABASE_URL": "postgresql://x/ptsp_unit", "REDIS_URL": "redis://x"}
 

@@ -5,8 +5,8 @@ import pytest
 from nameko.events import EventHandlerConfigurationError
 from pydantic import ValidationError
 
-from shared.consumer import backoff_ms, describe, event_model, retry_queue_name, work_queue_name
-from shared.events import TicketCompleted, TicketIssued
+from shared.infrastructure.consumer import backoff_ms, describe, event_model, retry_queue_name, work_queue_name
+from shared.contracts.events import TicketCompleted, TicketIssued
 
 
 def test_the_retry_delay_doubles_per_try_up_to_the_cap():

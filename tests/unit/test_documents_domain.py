@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from shared.errors import Conflict, InvalidInput
+from shared.contracts.errors import Conflict, InvalidInput
 from services.documents.catalog import TYPES_BY_CODE
 from services.documents.domain import Application, add_months, check_applicant, check_renewal, document_number
 

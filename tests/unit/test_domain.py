@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.errors import Conflict
+from shared.contracts.errors import Conflict
 from services.queue.domain import (
     ServiceRules, Ticket, call_order_key, estimate_wait_s, format_number, local_date, mean_service_time,
     order_for_calling,

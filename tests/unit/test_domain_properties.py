@@ -11,7 +11,7 @@ from services.queue.domain import (
     ALLOWED_FROM, FINAL, PRIORITIES, PRIORITY_CLASSES, STATUSES, Ticket, estimate_wait_s, format_number,
     mean_service_time, order_for_calling,
 )
-from shared.errors import Conflict
+from shared.contracts.errors import Conflict
 
 T0 = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
 

@@ -106,7 +106,7 @@ def test_config_yml_gives_safe_notify_defaults():
     """Broke: config.yml's NOTIFY_* entries not parsing into the notify settings.
     Checks: the shipped config.yml gives e-mail to the local sink on 127.0.0.1:1025,
     turn-near at 3, no webhook secret, and builds exactly the e-mail channel."""
-    from shared.config import load_config
+    from shared.infrastructure.config import load_config
     from services.notify.channels import EmailChannel, build_channels
     from services.notify.settings import notify_settings
 

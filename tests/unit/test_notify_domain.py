@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from shared import events as ev
+from shared.contracts import events as ev
 from services.notify import domain
 from services.notify.domain import Contact, TurnNearRule, Waiting
 

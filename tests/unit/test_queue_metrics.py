@@ -5,7 +5,7 @@ from uuid import uuid4
 
 from prometheus_client import CollectorRegistry
 
-from shared import events
+from shared.contracts import events
 from services.queue.dependencies import QueueMetrics
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shared.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from shared.contracts.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from services.queue import handlers
 from services.queue.commands import CompleteTicket, IssueForStep, IssueTicket, OpenCounter, TransferTicket
 from tests.unit.memory_queue import MemoryStore, hours, service_row

@@ -1,3 +1,3 @@
-from shared.alembic_env import run_migrations
+from shared.infrastructure.alembic_env import run_migrations
 
 run_migrations()

@@ -5,7 +5,7 @@ Revises:
 """
 from alembic import op
 
-from shared.outbox import OUTBOX_DDL
+from shared.infrastructure.outbox import OUTBOX_DDL
 
 revision = "0001"
 down_revision = None

@@ -12,7 +12,7 @@ import eventlet
 import eventlet.wsgi
 from prometheus_client import CollectorRegistry, Histogram, ProcessCollector, make_wsgi_app
 
-from shared.errors import PtspError
+from shared.contracts.errors import PtspError
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from shared.migrate import upgrade
+from shared.infrastructure.migrate import upgrade
 
 
 def _admin(url):

@@ -9,7 +9,7 @@ import logging
 
 from nameko.exceptions import deserialize_to_instance
 
-from shared.errors import ALL_ERRORS, PtspError
+from shared.contracts.errors import ALL_ERRORS, PtspError
 
 for _error in ALL_ERRORS:
     deserialize_to_instance(_error)

@@ -18,7 +18,7 @@ Here instead:
   every second;
 - ``RpcProxy`` (the caller) fails fast with ``Unavailable`` when the broker is
   down, gives its request an AMQP ``expiration`` equal to its timeout, and sends
-  the deadline along in the context data, where ``shared.postgres`` checks it
+  the deadline along in the context data, where ``shared.infrastructure.postgres`` checks it
   just before committing, so a worker that picked the request up late refuses.
 """
 import contextlib
@@ -37,9 +37,9 @@ from nameko.constants import (
 from nameko.exceptions import IncorrectSignature, UnknownService
 from nameko.messaging import QueueConsumer
 
-import shared.rpc_errors  # noqa: F401 - errors cross RPC as themselves
-from shared.commands import check_arguments
-from shared.errors import PtspError, Unavailable
+import shared.infrastructure.rpc_errors  # noqa: F401 - errors cross RPC as themselves
+from shared.contracts.commands import check_arguments
+from shared.contracts.errors import PtspError, Unavailable
 
 log = logging.getLogger(__name__)
 

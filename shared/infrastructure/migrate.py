@@ -1,4 +1,4 @@
-"""Apply every service's migrations: ``python -m shared.migrate [service ...]``.
+"""Apply every service's migrations: ``python -m shared.infrastructure.migrate [service ...]``.
 
 Each service owns one PostgreSQL schema and keeps its own Alembic history in
 ``services/<service>/migrations`` (version table inside that schema), so services
@@ -10,9 +10,15 @@ import sys
 from alembic import command
 from alembic.config import Config
 
-from shared.config import REPO_ROOT, load_settings
+from shared.infrastructure.config import REPO_ROOT, load_settings
 
-SERVICES_WITH_SCHEMA = ["queue", "notify"]
+
+
+def services_with_schema():
+    """Every service that keeps a migration history (``services/<name>/migrations``),
+    queue first: the others' schemas may refer to what it defines."""
+    found = sorted(path.parent.parent.name for path in (REPO_ROOT / "services").glob("*/migrations/env.py"))
+    return sorted(found, key=lambda name: name != "queue")
 
 
 def alembic_config(service, database_url):
@@ -31,18 +37,19 @@ def sqlalchemy_url(database_url):
 
 
 def upgrade(database_url, services=None, revision="head"):
-    for service in services or SERVICES_WITH_SCHEMA:
+    for service in services or services_with_schema():
         command.upgrade(alembic_config(service, database_url), revision)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("services", nargs="*", default=SERVICES_WITH_SCHEMA)
+    parser.add_argument("services", nargs="*", default=None)
     parser.add_argument("--database-url", help="defaults to DATABASE_URL from config.yml")
     args = parser.parse_args(argv)
     url = args.database_url or load_settings().DATABASE_URL
-    upgrade(url, args.services)
-    print("migrations applied:", ", ".join(args.services))
+    services = args.services or services_with_schema()
+    upgrade(url, services)
+    print("migrations applied:", ", ".join(services))
     return 0
 
 

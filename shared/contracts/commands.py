@@ -4,7 +4,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from shared.errors import InvalidInput
+from shared.contracts.errors import InvalidInput
 
 # NUL breaks PostgreSQL text (a 500 before); the others have no place in names, codes,
 # e-mail addresses or notes. Tab and newlines are allowed.

@@ -14,7 +14,7 @@ import yaml
 from nameko.extensions import DependencyProvider
 from pydantic import BaseModel, ConfigDict, Field
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config.yml"
 
 # The public default secret of earlier versions: refused everywhere, because anyone

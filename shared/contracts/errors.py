@@ -3,7 +3,7 @@
 Each carries a machine code, a message in Bahasa Indonesia and in English, and the
 input fields it is about. The gateway turns them into the documented error shape
 ``{"error": {"code", "message", "fields"}}`` with the HTTP status of the class.
-These are plain exceptions; ``shared.rpc_errors`` registers them with nameko so
+These are plain exceptions; ``shared.infrastructure.rpc_errors`` registers them with nameko so
 they cross RPC as themselves.
 """
 

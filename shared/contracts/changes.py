@@ -1,7 +1,7 @@
 """What a domain object did, as it records it: the journal line and the event.
 
 Domain objects append a ``Change`` to their ``changes`` list as they change; the
-unit of work (shared/unit_of_work.py) journals each one and writes its event to
+unit of work (shared/infrastructure/unit_of_work.py) journals each one and writes its event to
 the outbox in the same transaction. Plain data, no I/O: domains import it freely.
 """
 from dataclasses import dataclass, field

@@ -1,9 +1,9 @@
 """Operator's tool for a service's dead letters (the ``<service>.dead`` queue that
-``shared.consumer`` fills after an event handler's last try).
+``shared.infrastructure.consumer`` fills after an event handler's last try).
 
-    python -m shared.deadletters list <service> [--json]
-    python -m shared.deadletters replay <service> (--id EVENT_ID | --all)
-    python -m shared.deadletters purge <service> (--id EVENT_ID | --all)
+    python -m shared.infrastructure.deadletters list <service> [--json]
+    python -m shared.infrastructure.deadletters replay <service> (--id EVENT_ID | --all)
+    python -m shared.infrastructure.deadletters purge <service> (--id EVENT_ID | --all)
 
 ``replay`` sends a message back to its work queue once, with the attempt count reset;
 the dead copy is removed only after the broker confirmed the replayed one. ``list``
@@ -21,7 +21,7 @@ import sys
 import pika
 import pika.exceptions
 
-from shared.consumer import (
+from shared.infrastructure.consumer import (
     ATTEMPTS, DEAD_AT, ERROR, ERROR_TYPE, EVENT_ID, EVENT_TYPE, KIT_HEADERS, QUEUE, REPLAYED, dead_queue_name,
 )
 
@@ -160,7 +160,7 @@ def _print(entries, as_json, out):
 
 
 def main(argv=None, out=sys.stdout, err=sys.stderr):
-    parser = argparse.ArgumentParser(prog="python -m shared.deadletters", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m shared.infrastructure.deadletters", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--amqp-uri", help="defaults to AMQP_URI from config.yml")
     parser.add_argument("--config", help="path of config.yml")
@@ -180,7 +180,7 @@ def main(argv=None, out=sys.stdout, err=sys.stderr):
 
     amqp_uri = args.amqp_uri
     if not amqp_uri:
-        from shared.config import load_config
+        from shared.infrastructure.config import load_config
 
         amqp_uri = load_config(args.config)["AMQP_URI"]
     try:

@@ -14,8 +14,8 @@ from nameko.extensions import DependencyProvider
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from shared.errors import Unavailable
-from shared.rpc import deadline_of
+from shared.contracts.errors import Unavailable
+from shared.infrastructure.rpc import deadline_of
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Postgres:
     """What a worker sees: transactions on pooled connections with dict rows.
 
     PostgreSQL unreachable (or restarting) becomes ``Unavailable`` (503). A worker
-    serving a request with a deadline (shared.rpc) refuses to commit after it: its
+    serving a request with a deadline (shared.infrastructure.rpc) refuses to commit after it: its
     caller has answered 503 and must not see the command carried out later."""
 
     def __init__(self, pool: ConnectionPool, deadline=None):

@@ -7,8 +7,8 @@ to the service's outbox in the same transaction; the use case's end commits. Aft
 runs the hooks the service declared (the display projection, metrics): a failing
 hook is logged, never undoes the commit.
 
-A command carries its caller's deadline (shared/rpc.py); the transaction refuses
-to commit after it (shared/postgres.py), so a command its caller gave up on is
+A command carries its caller's deadline (shared/infrastructure/rpc.py); the transaction refuses
+to commit after it (shared/infrastructure/postgres.py), so a command its caller gave up on is
 never carried out later.
 
 ``UnitOfWorkProvider`` is the service's PostgreSQL resource: it owns the pool and
@@ -21,10 +21,10 @@ import logging
 from datetime import datetime, timezone
 from typing import Callable
 
-from shared.changes import Change
-from shared.events import Event
-from shared.outbox import add_event
-from shared.postgres import Database
+from shared.contracts.changes import Change
+from shared.contracts.events import Event
+from shared.infrastructure.outbox import add_event
+from shared.infrastructure.postgres import Database
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from shared.testing.database import drop_database, recreate_database
+from tests.support.database import drop_database, recreate_database
 
 REPO = Path(__file__).resolve().parents[2]
 SUPERVISORD_CONF = REPO / "deploy" / "supervisord.conf"

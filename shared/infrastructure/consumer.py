@@ -3,7 +3,7 @@
 nameko's ``@event_handler`` acknowledges a message whose handler raised, so a
 failing handler loses the event. ``@consume`` is an ``EventHandler`` that instead:
 
-* parses the body into its pydantic model (``shared.events``); a body that does not
+* parses the body into its pydantic model (``shared.contracts.events``); a body that does not
   parse goes straight to the dead-letter queue, with the validation error as the
   reason, and is never retried;
 * records the event id in the consuming service's ``processed_events`` table in the
@@ -12,7 +12,7 @@ failing handler loses the event. ``@consume`` is an ``EventHandler`` that instea
 * on failure, rolls the transaction back and publishes a copy of the message to a
   delay queue whose expired messages return to the work queue (exponential backoff);
   after the last retry the copy goes to ``<service>.dead`` with the error and the
-  attempt count in its headers, where ``python -m shared.deadletters`` lists, replays
+  attempt count in its headers, where ``python -m shared.infrastructure.deadletters`` lists, replays
   and purges it. While the service's database is unreachable a try does not count:
   the event waits in the delay queues instead of being dead-lettered by an outage.
 
@@ -30,9 +30,9 @@ Broker layout for a service ``S`` consuming ``<source>.<event_type>``::
 
 Usage (a documents or notify service)::
 
-    from shared.consumer import consume
-    from shared.events import TicketCompleted
-    from shared.postgres import Database
+    from shared.infrastructure.consumer import consume
+    from shared.contracts.events import TicketCompleted
+    from shared.infrastructure.postgres import Database
 
     class DocumentsService:
         name = "documents"
@@ -63,7 +63,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from pydantic import ValidationError
 
-from shared.events import Event
+from shared.contracts.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -145,14 +145,14 @@ def describe(exc) -> str:
 
 
 def event_model(source, event_type) -> type[Event]:
-    """The pydantic model of ``<source>.<event_type>`` among ``shared.events``."""
+    """The pydantic model of ``<source>.<event_type>`` among ``shared.contracts.events``."""
     pending = list(Event.__subclasses__())
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         if getattr(cls, "source", None) == source and getattr(cls, "event_type", None) == event_type:
             return cls
-    raise EventHandlerConfigurationError(f"no event model for {source}.{event_type} in shared.events")
+    raise EventHandlerConfigurationError(f"no event model for {source}.{event_type} in shared.contracts.events")
 
 
 def consumer_metrics(registry):
@@ -168,7 +168,7 @@ def consumer_metrics(registry):
 class ConsumerKit(SharedExtension):
     """One per container: the confirming publisher for retry and dead-letter copies,
     the work queues in use, and the outcome counter (when the service has a
-    ``shared.metrics.Metrics`` provider)."""
+    ``shared.infrastructure.metrics.Metrics`` provider)."""
 
     def __init__(self):
         super().__init__()
@@ -184,7 +184,7 @@ class ConsumerKit(SharedExtension):
         )
 
     def start(self):
-        from shared.metrics import Metrics
+        from shared.infrastructure.metrics import Metrics
 
         metrics = [d for d in self.container.dependencies if isinstance(d, Metrics)]
         if metrics:
@@ -242,7 +242,7 @@ class EventConsumer(EventHandler):
         retries: tries after the first before the message is dead-lettered (0: none).
         delay, max_delay: seconds before the first retry (doubling per retry; config
             ``EVENT_RETRY_DELAY_S`` overrides ``delay``), and the cap.
-        database: attribute name of the ``shared.postgres.Database`` provider, when the
+        database: attribute name of the ``shared.infrastructure.postgres.Database`` provider, when the
             service has more than one.
         schema: where ``processed_events`` is; defaults to the service's name.
         """
@@ -259,7 +259,7 @@ class EventConsumer(EventHandler):
         super().__init__(source, event_type, requeue_on_error=False, **kwargs)
 
     def setup(self):
-        from shared.postgres import Database
+        from shared.infrastructure.postgres import Database
 
         service = self.container.service_name
         self.schema = self.schema or service
@@ -274,7 +274,7 @@ class EventConsumer(EventHandler):
                      and (self.database is None or d.attr_name == self.database)]
         if len(databases) != 1:
             raise EventHandlerConfigurationError(
-                f"{service}.{self.method_name}: @consume needs exactly one shared.postgres.Database "
+                f"{service}.{self.method_name}: @consume needs exactly one shared.infrastructure.postgres.Database "
                 "provider on the service (or database=<attribute name>)")
         self.db_provider = databases[0]
         override = self.container.config.get("EVENT_RETRY_DELAY_S")

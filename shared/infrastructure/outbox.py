@@ -16,8 +16,8 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from psycopg import sql
 
-from shared.events import Event
-from shared.rpc import FastPublisher
+from shared.contracts.events import Event
+from shared.infrastructure.rpc import FastPublisher
 
 log = logging.getLogger(__name__)
 
