@@ -57,13 +57,14 @@ from nameko.amqp.publish import Publisher
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler, EventHandlerConfigurationError
 from nameko.extensions import SharedExtension
-from nameko.messaging import Consumer, QueueConsumer
+from nameko.messaging import Consumer
 from nameko.standalone.events import get_event_exchange
 from psycopg import sql
 from psycopg.rows import dict_row
 from pydantic import ValidationError
 
 from shared.contracts.events import Event
+from shared.infrastructure.rpc import ReconnectingQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +213,10 @@ class ConsumerKit(SharedExtension):
             declare=list(declare))
 
 
-class EventQueueConsumer(QueueConsumer):
+class EventQueueConsumer(ReconnectingQueueConsumer):
     """nameko's queue consumer (a connection of its own for the kit's entrypoints),
-    plus: a message that cannot even be decoded (not JSON, or a content type the
+    reconnecting every second after a broker outage (shared.infrastructure.rpc), plus:
+    a message that cannot even be decoded (not JSON, or a content type the
     service does not accept) is dead-lettered by its entrypoint. nameko's consumer
     would raise in its consuming loop and leave the message to come back forever."""
 
