@@ -126,11 +126,12 @@ class QueueMetrics:
 
 class QueueStore(UnitOfWorkProvider):
     """The queue schema: units of work over its repositories, journaled, with the
-    display projection and the metrics told after every commit that raised events."""
+    display projection and the metrics told after every commit that raised events,
+    and the relay that publishes the outbox."""
 
     def __init__(self):
         super().__init__("queue", QueueRepositories, journal=journal_change,
-                         after_commit=("display", "metrics"), rules=rules_from)
+                         after_commit=("display", "metrics"), rules=rules_from, publishes_events=True)
 
 
 class DisplayProjection(DependencyProvider):

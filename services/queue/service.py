@@ -6,7 +6,6 @@ from nameko.timer import timer
 from shared.infrastructure.config import SettingsProvider
 from shared.contracts.errors import Unavailable
 from shared.infrastructure.metrics import Metrics
-from shared.infrastructure.outbox import OutboxRelay
 from shared.infrastructure.rpc import rpc
 from services.queue import access, admin, display, handlers, monitoring, views
 from services.queue import repository as repo
@@ -26,7 +25,6 @@ class QueueService:
     display = DisplayProjection()
     metrics = Metrics(QueueMetrics)
     settings = SettingsProvider()
-    outbox_relay = OutboxRelay("queue")
 
     # --- anyone -------------------------------------------------------------
 

@@ -36,6 +36,8 @@ class Metrics(DependencyProvider):
             ["service", "entrypoint", "outcome"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.instruments = self.define(self.registry) if self.define else None
         self._service = service
+
+    def start(self):
         port = int(self.container.config.get("METRICS_PORT") or 0)
         if port:
             # Served by eventlet's WSGI server in a greenthread: prometheus-client's

@@ -12,7 +12,7 @@ import time
 
 import eventlet
 import psycopg
-from nameko.extensions import DependencyProvider
+from nameko.extensions import Extension
 from nameko.standalone.events import get_event_exchange
 from psycopg import sql
 
@@ -95,8 +95,10 @@ def hash_key(text):
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
 
 
-class OutboxRelay(DependencyProvider):
-    """Runs the publisher in a background greenthread of the service process.
+class OutboxRelay(Extension):
+    """Runs the publisher in a background greenthread of the service process. Not a
+    dependency (workers never see it): the unit-of-work provider of a service that
+    publishes events declares it as its sub-extension.
 
     It wakes on ``NOTIFY <schema>_outbox`` and polls every second anyway, so an
     event committed while the broker was down goes out once the broker is back.
@@ -147,6 +149,3 @@ class OutboxRelay(DependencyProvider):
                 delay = min(2.0, 0.25 * 2 ** min(failures, 3))
                 log.warning("outbox relay for %s paused %.1fs: %s", self.schema, delay, type(exc).__name__)
                 eventlet.sleep(delay)
-
-    def get_dependency(self, worker_ctx):
-        return None

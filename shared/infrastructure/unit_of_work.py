@@ -23,7 +23,7 @@ from typing import Callable
 
 from shared.contracts.changes import Change
 from shared.contracts.events import Event
-from shared.infrastructure.outbox import add_event
+from shared.infrastructure.outbox import OutboxRelay, add_event
 from shared.infrastructure.postgres import Database
 
 log = logging.getLogger(__name__)
@@ -121,11 +121,16 @@ class UnitOfWorkProvider(Database):
     attributes (and optionally ``site()``); ``journal``: a callable (uow, change);
     ``after_commit``: names of the service's other dependencies whose
     ``after_commit(uow)`` runs after a commit that raised events; ``rules``: a
-    callable (settings-like config dict) → the service's rules object.
+    callable (config dict) → the service's rules object; ``publishes_events``: run
+    the outbox relay of ``schema`` in this process.
     """
 
-    def __init__(self, schema, repositories, journal=None, after_commit=(), rules=None, max_size=10):
+    def __init__(self, schema, repositories, journal=None, after_commit=(), rules=None, publishes_events=False,
+                 max_size=10):
         super().__init__(max_size=max_size)
+        if publishes_events:
+            # The relay that takes the outbox's committed events to RabbitMQ.
+            self.outbox_relay = OutboxRelay(schema)
         self.schema = schema
         self.repositories = repositories
         self.journal = journal
