@@ -4,8 +4,9 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Priority = Literal["regular", "elderly", "disabled", "pregnant"]
-Status = Literal["waiting", "called", "serving", "done", "no_show", "cancelled", "transferred"]
+from shared.contracts.enums import CallKind, Language, Outcome, Priority, Role, TicketStatus
+
+Status = TicketStatus
 
 
 class Body(BaseModel):
@@ -21,7 +22,7 @@ class TicketRequest(Body):
     service: str = Field(min_length=1, max_length=30, description="service code, e.g. SKCK")
     priority: Priority = "regular"
     contact: Optional[ContactIn] = None
-    language: Literal["id", "en"] = "id"
+    language: Language = "id"
 
 
 class LoginRequest(Body):
@@ -34,7 +35,7 @@ class OpenCounterRequest(Body):
 
 
 class CompleteRequest(Body):
-    outcome: Optional[Literal["passed", "failed", "incomplete"]] = None
+    outcome: Optional[Outcome] = None
     note: Optional[str] = Field(None, max_length=500)
 
 
@@ -104,7 +105,7 @@ class TicketView(Answer):
 
 class LoginAnswer(Answer):
     token: str
-    role: Literal["officer", "supervisor", "admin"]
+    role: Role
     expires_at: str
     username: str
 
@@ -130,7 +131,7 @@ class DisplayCounter(Answer):
 
 class DisplayCall(Answer):
     call_id: int
-    kind: Literal["call", "recall"]
+    kind: CallKind
     number: str
     service: str
     counter: int
@@ -193,7 +194,7 @@ class NewCounterIn(Body):
 
 class OfficerSettingsIn(Body):
     full_name: Optional[str] = None
-    role: Optional[Literal["officer", "supervisor", "admin"]] = None
+    role: Optional[Role] = None
     password: Optional[str] = Field(None, description="at least 8 characters")
     active: Optional[bool] = None
 
@@ -201,7 +202,7 @@ class OfficerSettingsIn(Body):
 class NewOfficerIn(Body):
     username: str
     full_name: Optional[str] = None
-    role: Literal["officer", "supervisor", "admin"] = "officer"
+    role: Role = "officer"
     password: str = Field(description="at least 8 characters")
 
 
@@ -250,5 +251,5 @@ class CounterDefinition(Answer):
 class OfficerAccount(Answer):
     username: str
     full_name: str
-    role: Literal["officer", "supervisor", "admin"]
+    role: Role
     active: bool

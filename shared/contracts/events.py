@@ -10,12 +10,13 @@ Events carry no personal data: consumers that need a citizen's contact ask the
 owning service over RPC.
 """
 from datetime import datetime
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Optional
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Priority = Literal["regular", "elderly", "disabled", "pregnant"]
+from shared.contracts.enums import Language, NoShowReason, Outcome, Priority
+
 
 
 class Event(BaseModel):
@@ -48,7 +49,7 @@ class TicketIssued(TicketEvent):
     event_type: ClassVar[str] = "ticket_issued"
     issued_at: datetime
     has_contact: bool
-    language: Literal["id", "en"] = "id"
+    language: Language = "id"
 
 
 class TicketCalled(TicketEvent):
@@ -71,14 +72,14 @@ class TicketStarted(TicketEvent):
 class TicketNoShow(TicketEvent):
     event_type: ClassVar[str] = "ticket_no_show"
     counter: int
-    reason: Literal["officer", "recalls"]
+    reason: NoShowReason
 
 
 class TicketCompleted(TicketEvent):
     event_type: ClassVar[str] = "ticket_completed"
     counter: int
     service_time_s: float
-    outcome: Optional[Literal["passed", "failed", "incomplete"]] = None
+    outcome: Optional[Outcome] = None
 
 
 class TicketTransferred(TicketEvent):
