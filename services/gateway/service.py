@@ -97,8 +97,8 @@ class GatewayService(PageRoutes):
            extra_statuses={401: "X-Ticket-Key missing", 403: "X-Ticket-Key wrong", 404: "no such ticket",
                            409: "ticket already finished"})
     def cancel_ticket(self, request, ticket_id):
-        access_key = ticket_key_of(request)
-        return self.with_track_url(self.queue.cancel_ticket(self.site_code, ticket_uuid(ticket_id), access_key))
+        ticket_id = ticket_uuid(ticket_id)
+        return self.with_track_url(self.queue.cancel_ticket(self.site_code, ticket_id, ticket_key_of(request)))
 
     # --- officers -------------------------------------------------------------------
 
@@ -179,7 +179,7 @@ class GatewayService(PageRoutes):
     def transfer(self, request, counter, body, officer):
         return self.counter_action("transfer", officer, counter, body.model_dump())
 
-    def counter_action(self, action, request, counter, *args):
+    def counter_action(self, action, officer, counter, *args):
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
         return self.with_track_url(ticket)
 
@@ -341,11 +341,10 @@ def display_etag(state):
 
 
 def ticket_key_of(request):
+    """The holder's key, if sent; the queue service refuses a missing or wrong one
+    once it knows the ticket exists (an unknown ticket stays a 404)."""
     key = request.headers.get("X-Ticket-Key")
-    if not key:
-        raise Unauthorized("Kunci tiket diperlukan.", "The ticket's key is required.", {"X-Ticket-Key": "missing"},
-                           code="ticket_key_required")
-    if len(key) > 200:
+    if key is not None and len(key) > 200:
         raise Unauthorized("Kunci tiket tidak valid.", "Invalid ticket key.", {"X-Ticket-Key": "malformed"},
                            code="ticket_key_required")
     return key

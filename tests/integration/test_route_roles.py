@@ -29,6 +29,12 @@ def operations(document):
     return sorted(found, key=lambda op: op[1] == "/api/auth/logout")
 
 
+def call_checked(client, method, path, headers=None):
+    answer = call(client, method, path, headers)
+    assert answer.status_code < 500, (method, path, answer.status_code)
+    return answer
+
+
 def refused_for_token(answer):
     return answer.status_code == 401 and "Authorization" in answer.json()["error"]["fields"]
 
@@ -59,7 +65,8 @@ def test_every_route_answers_as_its_declared_roles_say(client):
     it), or one that refused a role it declares. Checks, for every operation in the
     OpenAPI document: without a token, a route with roles answers 401 (with
     WWW-Authenticate) and a public one never does; an officer's and a supervisor's
-    token are refused with 403 `role` exactly where their role is not declared."""
+    token are refused with 403 `role` exactly where their role is not declared; no
+    answer is a 5xx."""
     admin = login(client, "admin")
     created = client.post("/api/admin/officers", headers=admin, json={
         "username": "kepala", "role": "supervisor", "password": TEST_PASSWORD, "full_name": "Kepala"})
@@ -77,7 +84,7 @@ def test_every_route_answers_as_its_declared_roles_say(client):
                 assert operation.get("x-roles"), (method, template)
 
     for method, path, roles in ops:
-        answer = call(client, method, path)
+        answer = call_checked(client, method, path)
         if roles:
             assert refused_for_token(answer), (method, path, answer.text)
             assert answer.headers["WWW-Authenticate"].startswith("Bearer")
@@ -90,6 +97,6 @@ def test_every_route_answers_as_its_declared_roles_say(client):
         for method, path, roles in ops:
             if not roles:
                 continue
-            answer = call(client, method, path, token)
+            answer = call_checked(client, method, path, token)
             assert not refused_for_token(answer), (role, method, path, answer.text)
             assert refused_for_role(answer) == (role not in roles), (role, method, path, answer.text)

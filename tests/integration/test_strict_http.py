@@ -129,9 +129,12 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         second = call("POST", "/api/tickets", {201}, body={"service": "SIM"}).json()
         call("POST", "/api/counters/{counter}/call-next", {200}, officer, counter=1)
         call("POST", "/api/counters/{counter}/no-show", {200}, officer, counter=1)
-        call("POST", "/api/counters/{counter}/close", {200}, officer, counter=1)
+        call("POST", "/api/counters/{counter}/take-over", {200}, supervisor, counter=1)
+        call("POST", "/api/counters/{counter}/close", {200}, supervisor, counter=1)
         third = call("POST", "/api/tickets", {201}, body={"service": "SKCK"}).json()
-        call("POST", "/api/tickets/{ticket_id}/cancel", {200}, ticket_id=third["id"])
+        call("POST", "/api/tickets/{ticket_id}/cancel", {401}, ticket_id=third["id"])  # the holder's key is asked
+        call("POST", "/api/tickets/{ticket_id}/cancel", {200}, {"X-Ticket-Key": third["access_key"]},
+             ticket_id=third["id"])
         assert second["id"] != third["id"]
 
         call("GET", "/api/admin/services", {200}, supervisor)
@@ -145,6 +148,9 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         call("PUT", "/api/admin/officers/{username}", {200}, supervisor, {"full_name": "Petugas Dua"},
              username="petugas2")
         call("PUT", "/api/admin/running-text", {200}, supervisor, {"text": "Selamat datang"})
+        kiosk = call("POST", "/api/admin/kiosks", {201}, supervisor, {"name": "lobi"}).json()
+        call("GET", "/api/admin/kiosks", {200}, supervisor)
+        call("POST", "/api/admin/kiosks/{kiosk_id}/revoke", {200}, supervisor, kiosk_id=kiosk["id"])
         call("GET", "/api/speech?text=A-001&voice=id", {200, 503})
         seen.add(("GET", "/api/speech"))
 
@@ -163,6 +169,8 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         assert_json_error(wrong_method, 405, "method_not_allowed")
         assert "GET" in wrong_method.headers["Allow"]
         call("GET", "/healthz", {200})
+        call("POST", "/api/auth/logout", {200}, officer)
+        call("GET", "/api/me", {401}, officer)  # that session has ended
 
     assert documented <= seen, documented - seen
     assert len(ports) == 1, ports  # every answer above came over one connection
@@ -350,7 +358,7 @@ def test_the_queue_service_refuses_control_characters_at_its_rpc_boundary(runner
     calls = [
         (lambda q: q.issue_ticket(site, {"service": "SIM", "contact": {"email": "a\x00@b.id"}}), "contact.email"),
         (lambda q: q.issue_ticket(site, {"service": "SIM"}, "key\x00"), "idempotency_key"),
-        (lambda q: q.authenticate(site, "petugas1\x00", "x"), "username"),
+        (lambda q: q.login(site, "petugas1\x00", "x"), "username"),
         (lambda q: q.get_ticket(site, "abc\x00"), "ticket_id"),
         (lambda q: q.set_running_text(site, {"text": "a\x00"}, "admin"), "text"),
         (lambda q: q.create_officer(site, {"username": "x1", "full_name": "\x07", "password": TEST_PASSWORD},
