@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from shared.contracts import events
 from shared.contracts.changes import Change
-from shared.contracts.enums import OUTCOMES, PRIORITIES, TICKET_STATUSES
+from shared.contracts.enums import TICKET_STATUSES
 from shared.contracts.errors import Conflict, Forbidden, InvalidInput
 
 PRIORITY_CLASSES = frozenset({"elderly", "disabled", "pregnant"})

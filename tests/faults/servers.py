@@ -8,37 +8,14 @@ afterwards. Every wait is bounded.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from tests.support.waiting import free_port, port_open, wait_for
 
 PG_BIN = Path(os.environ.get("PTSP_PG_BIN", "/usr/lib/postgresql/15/bin"))
 RABBIT_BIN = Path(os.environ.get("PTSP_RABBIT_BIN", "/usr/lib/rabbitmq/bin"))
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 class PrivateServers:

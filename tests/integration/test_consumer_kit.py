@@ -9,7 +9,6 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from uuid import uuid4
 
-import eventlet
 import psycopg
 import pytest
 from nameko.standalone.events import event_dispatcher
@@ -20,6 +19,7 @@ from shared.infrastructure.consumer import PROCESSED_EVENTS_DDL, consume
 from shared.contracts.events import TicketIssued
 from shared.infrastructure.metrics import Metrics
 from shared.infrastructure.postgres import Database
+from tests.support.waiting import wait_for
 
 SCHEMA = "kitprobe"
 
@@ -70,16 +70,6 @@ def probe(container_factory, service_config, probe_schema):
     container = container_factory(KitProbe, dict(service_config, EVENT_RETRY_DELAY_S="0.2"))
     container.start()
     return container
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        eventlet.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def effects(database_url, **where):

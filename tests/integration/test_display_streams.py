@@ -13,6 +13,7 @@ import redis
 import requests
 
 from tests.conftest import TEST_REDIS_NAMESPACE, free_port
+from tests.support.waiting import wait_for
 
 
 class Stream:
@@ -49,15 +50,6 @@ class Stream:
     def close(self):
         self.reader.kill()
         self.sock.close()
-
-
-def wait_for(condition, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        eventlet.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def gateway_redis_clients(client, namespace):

@@ -10,7 +10,6 @@ import email.policy
 import hashlib
 import hmac
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from services.notify import delivery, domain, handlers
 from services.notify.channels import EmailChannel, LogChannel, WebhookChannel
 from services.notify.domain import TurnNearRule
 from services.notify.metrics import NotifyMetrics
+from tests.support.waiting import free_port, port_open, wait_for as wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webhook-secret-" + "s" * 20
@@ -35,29 +35,6 @@ HASH_SECRET = "test-hash-secret"
 
 
 # --- real servers ------------------------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(condition, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        eventlet.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
 
 class Sink:
     """``python -m services.notify.smtp_sink`` in a process of its own."""

@@ -3,7 +3,6 @@ service behind it on the real servers: forged and revoked tokens, the login lock
 ticket issue from other web pages and its rate limit, the ticket holder's key, a
 supervisor closing a deactivated officer's counter, and metrics on loopback."""
 import logging
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +16,7 @@ from shared.infrastructure.config import FORMER_PUBLIC_SECRET
 from tests.support.sites import TEST_PASSWORD
 from tests.conftest import free_port
 from tests.integration.test_gateway_http import login, post, ticket_count
+from tests.support.waiting import wait_for as wait_until
 
 
 def start(runner_factory, service_config, **overrides):
@@ -34,16 +34,6 @@ def put(base, path, body, headers):
 
 def attempt(base, username, password):
     return requests.post(f"{base}/api/auth/login", json={"username": username, "password": password})
-
-
-def wait_until(condition, timeout=10, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        eventlet.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 def forge(secret, site, sub="ghost", **claims):

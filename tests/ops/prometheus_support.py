@@ -4,12 +4,10 @@ system's metrics ports, a private server on a free port with temporary storage,
 and its HTTP API."""
 import contextlib
 import glob
-import json
 import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +15,7 @@ import requests
 import yaml
 
 from tests.support.system import free_port
+from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -159,14 +158,3 @@ def running_prometheus(workdir, config):
     finally:
         server.stop()
 
-
-def wait_for(condition, timeout, what):
-    """Poll ``condition`` until it returns something truthy (bounded)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {json.dumps(last, default=str)}")

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.contracts.enums import PRIORITIES
 from services.queue.domain import (
-    ALLOWED_FROM, FINAL, PRIORITIES, PRIORITY_CLASSES, STATUSES, Ticket, estimate_wait_s, format_number,
+    ALLOWED_FROM, FINAL, PRIORITY_CLASSES, STATUSES, Ticket, estimate_wait_s, format_number,
     mean_service_time, order_for_calling,
 )
 from shared.contracts.errors import Conflict
