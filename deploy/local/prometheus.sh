@@ -14,19 +14,7 @@ if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "prometheus.sh: need root (or sudo) to install: ${need[*]}" >&2; exit 1
-  fi
-fi
-
-echo "prometheus.sh: installing ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-# Refresh the package lists only when they are missing or older than a day.
-if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-  $SUDO apt-get update -q
-fi
-# No recommends: node-exporter is not needed.
-$SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
-echo "prometheus.sh: done"
+# shellcheck source=deploy/local/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+log "prometheus.sh: installing ${need[*]}"
+apt_install "${need[@]}"
