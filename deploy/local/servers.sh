@@ -183,8 +183,12 @@ rabbit_mgmt_loopback() {
 mgmt_changed=0
 rabbit_mgmt_loopback && mgmt_changed=1
 
+# A RabbitMQ this run has just installed serves nobody yet: restart it at once.
+installed_rabbit=0
+[[ " ${missing[*]:-} " == *" rabbitmq-server "* ]] && installed_rabbit=1
+
 if amqp_up && (( mgmt_changed )); then
-    if [[ "${PTSP_RESTART_RABBITMQ:-0}" == "1" ]]; then
+    if [[ "${PTSP_RESTART_RABBITMQ:-0}" == "1" ]] || (( installed_rabbit )); then
         log "restarting RabbitMQ to apply $RABBITMQ_CONF"
         if systemd_running; then
             as_root systemctl restart rabbitmq-server
