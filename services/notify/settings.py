@@ -17,6 +17,9 @@ class NotifySettings(BaseModel):
 
     PTSP_SECRET: str  # the installation's (shared.infrastructure.config), keys the recipient hashes
     PTSP_SITE: str = "polres-demo"
+    # The citizens' address of the gateway: messages carry the plain status link
+    # <PTSP_PUBLIC_URL>/t/<ticket id> (no access key: notify never has it).
+    PTSP_PUBLIC_URL: str = "http://127.0.0.1:8000"
     PRIORITY_HEAD_START_S: int = Field(900, ge=0)
     NOTIFY_CHANNELS: str = "email"
     NOTIFY_SITE_NAME: str = "PTSP"
@@ -37,6 +40,8 @@ class NotifySettings(BaseModel):
     NOTIFY_RATE_LIMIT_PER_HOUR: int = Field(20, ge=1)
     NOTIFY_TURN_NEAR_AHEAD: int = Field(3, ge=0)
     NOTIFY_TURN_NEAR_BY_SERVICE: Optional[str] = None
+    # The owners' contact RPCs: well under a delivery's 60 s lease.
+    NOTIFY_CONTACT_TIMEOUT_S: float = Field(5.0, gt=0, le=20)
 
     @field_validator("NOTIFY_SMTP_USER", "NOTIFY_SMTP_PASSWORD", "NOTIFY_SMS_WEBHOOK_URL",
                      "NOTIFY_WHATSAPP_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET", "NOTIFY_TURN_NEAR_BY_SERVICE",
