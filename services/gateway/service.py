@@ -179,7 +179,7 @@ class GatewayService(PageRoutes):
     def transfer(self, request, counter, body, officer):
         return self.counter_action("transfer", officer, counter, body.model_dump())
 
-    def counter_action(self, action, request, counter, *args):
+    def counter_action(self, action, officer, counter, *args):
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
         return self.with_track_url(ticket)
 
