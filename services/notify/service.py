@@ -28,9 +28,8 @@ from services.notify import repository as repo
 from services.notify.contacts import Owners
 from services.notify.dependencies import Notify
 from services.notify.metrics import NotifyMetrics
-from services.notify.settings import NotifySettings
 
-CONTACT_TIMEOUT_S = NotifySettings.model_fields["NOTIFY_CONTACT_TIMEOUT_S"].default
+CONTACT_TIMEOUT_S = 5     # the owners' contact RPCs: well under a delivery's 60 s lease
 SWEEP_INTERVAL_S = 5
 PRUNE_INTERVAL_S = 3600
 RETRIES = 8   # the kit's retries of a handler that fails (database trouble): 1 s … 128 s

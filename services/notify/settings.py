@@ -40,8 +40,6 @@ class NotifySettings(BaseModel):
     NOTIFY_RATE_LIMIT_PER_HOUR: int = Field(20, ge=1)
     NOTIFY_TURN_NEAR_AHEAD: int = Field(3, ge=0)
     NOTIFY_TURN_NEAR_BY_SERVICE: Optional[str] = None
-    # The owners' contact RPCs: well under a delivery's 60 s lease.
-    NOTIFY_CONTACT_TIMEOUT_S: float = Field(5.0, gt=0, le=20)
 
     @field_validator("NOTIFY_SMTP_USER", "NOTIFY_SMTP_PASSWORD", "NOTIFY_SMS_WEBHOOK_URL",
                      "NOTIFY_WHATSAPP_WEBHOOK_URL", "NOTIFY_WEBHOOK_SECRET", "NOTIFY_TURN_NEAR_BY_SERVICE",
