@@ -128,8 +128,9 @@ def test_issued_turn_near_and_called_mail_in_indonesian_none_without_contact(sys
 
 def test_an_english_ticket_gets_english_mail(system):
     """Broke: the language the citizen chose at the kiosk ignored (Indonesian mail for
-    an English ticket). Checks: the issued mail of a ticket taken in English is in
-    English, with the status link."""
+    an English ticket), or an address in notify's metrics. Checks: the issued mail of a
+    ticket taken in English is in English, with the status link; notify's /metrics
+    counts it sent, by channel and kind only."""
     citizen = address()
     ticket = take(system, "LOST_ITEM", citizen, language="en")
     issued = wait_until(lambda: mail_to(system, citizen), "the English issued mail")
@@ -137,6 +138,11 @@ def test_an_english_ticket_gets_english_mail(system):
     body = text_of(issued[0])
     assert f"Your queue number is {ticket['number']}" in body
     assert f"{system.base_url}/t/{ticket['id']}" in body
+
+    metrics = requests.get(system.metrics_urls["notify"], timeout=10).text
+    assert 'ptsp_notify_sent_total{channel="email",kind="ticket_issued",site="polres-demo"}' in metrics
+    assert 'ptsp_notifications_total{channel="email",outcome="sent"}' in metrics
+    assert "example.id" not in metrics and citizen.split("@")[0] not in metrics
 
 
 def test_every_message_arrives_once_when_notify_is_stopped_during_a_burst(system):
