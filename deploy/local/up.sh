@@ -53,6 +53,9 @@ base="${base%/}"
             printf '  metrics    http://127.0.0.1:%s/metrics (%s)\n' "${!var:-$default}" "$name"
         done
     if [[ "${PTSP_MODE:-development}" != "production" ]]; then
+        # The development SMTP sink ([program:smtp-sink]): notify's e-mail lands here.
+        printf '  mail sink  smtp://%s:%s -> %s/ (one .eml file per message)\n' \
+            "${NOTIFY_SINK_HOST:-127.0.0.1}" "${NOTIFY_SINK_PORT:-1025}" "${NOTIFY_SINK_DIR:-var/mail}"
         echo
         echo "  demo accounts: admin, petugas1 ... petugas6"
         echo "  password:      ${PTSP_DEMO_PASSWORD:-ptsp-demo}  (PTSP_DEMO_PASSWORD)"
@@ -68,5 +71,7 @@ base="${base%/}"
 # supervisord's socket, pid file and own log (its output and the processes' go to the terminal).
 PTSP_RUN_DIR="${PTSP_RUN_DIR:-$PTSP_ROOT/var/run}"
 mkdir -p "$PTSP_RUN_DIR"
-export PATH="$VENV/bin:$PATH" PYTHONUNBUFFERED=1 PTSP_RUN_DIR
+# The SMTP sink runs in development only (deploy/supervisord.conf, [program:smtp-sink]).
+if [[ "${PTSP_MODE:-development}" == "production" ]]; then PTSP_MAIL_SINK=false; else PTSP_MAIL_SINK=true; fi
+export PATH="$VENV/bin:$PATH" PYTHONUNBUFFERED=1 PTSP_RUN_DIR PTSP_MAIL_SINK
 exec "$VENV/bin/supervisord" --configuration deploy/supervisord.conf

@@ -253,3 +253,21 @@ class OfficerAccount(Answer):
     full_name: str
     role: Role
     active: bool
+
+
+class DeadLetter(Answer):
+    id: str = Field(description="the delivery's (or, when its contact could not be asked, the message's) id")
+    what: Literal["delivery", "message"]
+    channel: Optional[str] = Field(None, description="email, sms, whatsapp or log; none for a message")
+    recipient: Optional[str] = Field(None, description="masked, e.g. w***@example.id")
+    kind: str
+    site: str
+    attempts: int
+    reason: Optional[str] = None
+    event_at: str
+    dead_at: str
+
+
+class ResendAnswer(Answer):
+    id: str
+    status: Literal["pending"]

@@ -35,6 +35,7 @@ class GatewayService(PageRoutes):
     # Fails fast with Unavailable (503) when the broker is down; a request nobody
     # answered within the timeout expires and is never carried out (shared/infrastructure/rpc.py).
     queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
+    notify = RpcProxy("notify", timeout=RPC_TIMEOUT_S)
     redis = Redis()
     settings = SettingsProvider()
     health_checks = HealthChecks()
@@ -262,6 +263,22 @@ class GatewayService(PageRoutes):
            auth=SUPERVISORS, body=schemas.RunningTextIn)
     def running_text(self, request, body, officer):
         return self.queue.set_running_text(self.site_code, body.model_dump(), officer["username"])
+
+    @route("GET", "/api/admin/notifications/dead", "Messages to citizens given up on (recipients masked)",
+           tags=["supervisor"], auth=SUPERVISORS, answer=[schemas.DeadLetter])
+    def dead_notifications(self, request, officer):
+        return self.notify.dead_letters(self.site_code)
+
+    @route("POST", "/api/admin/notifications/<delivery_id>/resend", "Send a dead message again (the next sweep "
+           "sends it)", tags=["supervisor"], auth=SUPERVISORS, answer=schemas.ResendAnswer,
+           extra_statuses={404: "no dead letter with that id"})
+    def resend_notification(self, request, delivery_id, officer):
+        try:
+            delivery_id = str(uuid.UUID(delivery_id))
+        except ValueError:
+            raise NotFound("Tidak ada pesan gagal dengan nomor itu.", "No dead letter with that id.",
+                           {"id": "not a message id"}) from None
+        return self.notify.resend(self.site_code, delivery_id)
 
     def authorize(self, request, roles):
         """The officer of the request's live session, if their role is in ``roles``

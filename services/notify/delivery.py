@@ -50,9 +50,9 @@ class RetryPolicy:
         return timedelta(seconds=min(self.max_s, self.base_s * 2 ** max(0, attempts - 1)))
 
 
-# lookup(subject, subject_id) -> the owner's answer: {"email", "phone", "language",
+# lookup(subject, subject_id, site) -> the owner's answer: {"email", "phone", "language",
 # "track_url", "estimated_wait_s"} or None. Raises when the owner cannot be asked.
-Lookup = Callable[[str, object], Optional[Mapping]]
+Lookup = Callable[[str, object, str], Optional[Mapping]]
 
 
 @dataclass
@@ -124,10 +124,10 @@ def _drain(outlet: Outlet, db, channel: str, limit: int, contacts: dict, message
     return outcomes
 
 
-def resend(db, dead_id) -> bool:
+def resend(db, dead_id, site: Optional[str] = None) -> bool:
     """A supervisor's "send again" for a dead delivery or message; the next sweep sends it."""
     with db.transaction() as cur:
-        return repo.resend(cur, dead_id)
+        return repo.resend(cur, dead_id, site)
 
 
 def dead_letters(db, site: Optional[str] = None, limit: int = 200) -> list[dict]:
@@ -135,17 +135,26 @@ def dead_letters(db, site: Optional[str] = None, limit: int = 200) -> list[dict]
         return repo.dead_letters(cur, site, limit)
 
 
+def dead_letter_views(db, site: str, limit: int = 200) -> list[dict]:
+    """The dead letters as a supervisor sees them (JSON; masked recipients only)."""
+    return [{"id": str(row["id"]), "what": row["what"], "channel": row["channel"],
+             "recipient": row["recipient_masked"], "kind": row["kind"], "site": row["site"],
+             "attempts": row["attempts"], "reason": row["last_error"],
+             "event_at": row["event_at"].isoformat(), "dead_at": row["updated_at"].isoformat()}
+            for row in dead_letters(db, site, limit)]
+
+
 # --- the steps --------------------------------------------------------------------------------
 
-def ask_contact(outlet: Outlet, subject: str, subject_id) -> Optional[Contact]:
-    return Contact.from_rpc(outlet.lookup(subject, subject_id))
+def ask_contact(outlet: Outlet, subject: str, subject_id, site: str) -> Optional[Contact]:
+    return Contact.from_rpc(outlet.lookup(subject, subject_id, site))
 
 
 def plan(outlet: Outlet, db, message: dict) -> Optional[Contact]:
     """Make the deliveries of one claimed message; returns the contact (for the
     attempts that follow at once) or None."""
     try:
-        contact = ask_contact(outlet, message["subject"], message["subject_id"])
+        contact = ask_contact(outlet, message["subject"], message["subject_id"], message["site"])
     except Exception as exc:  # noqa: BLE001 - the owner being unreachable is a transient failure
         error = f"contact lookup: {type(exc).__name__}"
         with db.transaction() as cur:
@@ -169,7 +178,7 @@ def attempt(outlet: Outlet, db, delivery: dict, contact: Optional[Contact] = Non
     channel_name, kind, site = delivery["channel"], delivery["kind"], delivery["site"]
     if contact is None:
         try:
-            contact = ask_contact(outlet, delivery["subject"], delivery["subject_id"])
+            contact = ask_contact(outlet, delivery["subject"], delivery["subject_id"], delivery["site"])
         except Exception as exc:  # noqa: BLE001 - the owner unreachable: like a channel down
             return _failed(outlet, db, delivery, f"contact lookup: {type(exc).__name__}", transient=True)
     try:

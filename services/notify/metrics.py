@@ -21,12 +21,18 @@ class NotifyMetrics:
         self.latency = Histogram("ptsp_notify_delivery_latency_seconds",
                                  "Time from the event to the hand-off to the channel", LABELS,
                                  buckets=LATENCY_BUCKETS, registry=registry)
+        # The operations view (deploy/prometheus/rules, PtspNotificationsFailing; the
+        # Grafana hall dashboard): every attempt's outcome per channel.
+        self.outcomes = Counter("ptsp_notifications_total",
+                                "Delivery attempts by outcome (sent, failed: will retry, dead_lettered)",
+                                ["channel", "outcome"], registry=registry)
         self.dead_letters = Gauge("ptsp_notify_dead_letters",
                                   "Deliveries and messages in the dead-letter state now", ["site"], registry=registry)
         self._dead_sites = set()
 
     def record_sent(self, channel, site, kind, latency_s):
         self.sent.labels(channel, site, kind).inc()
+        self.outcomes.labels(channel, "sent").inc()
         self.latency.labels(channel, site, kind).observe(max(0.0, latency_s))
 
     def record_failed(self, channel, site, kind, retry: bool):
@@ -35,6 +41,7 @@ class NotifyMetrics:
             self.retried.labels(channel, site, kind).inc()
         else:
             self.dead.labels(channel, site, kind).inc()
+        self.outcomes.labels(channel, "failed" if retry else "dead_lettered").inc()
 
     def set_dead_letters(self, counts: dict):
         """Per site; a site whose dead letters were all re-sent goes back to 0."""

@@ -186,13 +186,17 @@ def count_dead(cur) -> dict:
     return {row["site"]: row["n"] for row in cur.fetchall()}
 
 
-def resend(cur, dead_id) -> bool:
+def resend(cur, dead_id, site: Optional[str] = None) -> bool:
     """A dead delivery (or message) back to the queue of things to send, its attempts
-    counted afresh. Anything not dead is left alone (a sent message stays sent)."""
-    cur.execute("""UPDATE notify.deliveries SET status = 'pending', attempts = 0, next_attempt_at = %s,
-                          updated_at = now() WHERE id = %s AND status = 'dead'""", (DUE_NOW, dead_id))
+    counted afresh. Anything not dead is left alone (a sent message stays sent);
+    ``site`` limits it to that site's (a supervisor's own)."""
+    params = {"due": DUE_NOW, "id": dead_id, "site": site}
+    cur.execute("""UPDATE notify.deliveries SET status = 'pending', attempts = 0, next_attempt_at = %(due)s,
+                          updated_at = now()
+                   WHERE id = %(id)s AND status = 'dead' AND (%(site)s::text IS NULL OR site = %(site)s)""", params)
     if cur.rowcount:
         return True
-    cur.execute("""UPDATE notify.messages SET status = 'pending', attempts = 0, next_attempt_at = %s,
-                          updated_at = now() WHERE id = %s AND status = 'dead'""", (DUE_NOW, dead_id))
+    cur.execute("""UPDATE notify.messages SET status = 'pending', attempts = 0, next_attempt_at = %(due)s,
+                          updated_at = now()
+                   WHERE id = %(id)s AND status = 'dead' AND (%(site)s::text IS NULL OR site = %(site)s)""", params)
     return bool(cur.rowcount)

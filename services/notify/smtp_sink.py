@@ -64,7 +64,9 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("NOTIFY_SINK_PORT", "1025")))
     parser.add_argument("--dir", default=os.environ.get("NOTIFY_SINK_DIR", str(REPO_ROOT / "var" / "mail")))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Lines start with the process name, like the services' (config.yml's format).
+    process = os.environ.get("PTSP_PROCESS", "smtp-sink").replace("%", "%%")
+    logging.basicConfig(level=logging.INFO, format=process + " | %(asctime)s %(levelname)s %(name)s %(message)s")
     # aiosmtpd's own logger writes every sender and recipient in the clear at INFO.
     logging.getLogger("mail.log").setLevel(logging.ERROR)
 

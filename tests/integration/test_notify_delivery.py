@@ -124,7 +124,7 @@ class Contacts:
     def __init__(self):
         self.table, self.calls, self.down = {}, 0, False
 
-    def __call__(self, subject, subject_id):
+    def __call__(self, subject, subject_id, site):
         self.calls += 1
         if self.down:
             raise ConnectionError("owner unreachable")

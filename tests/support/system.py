@@ -80,6 +80,7 @@ class System:
             # key too; the limit has tests of its own (tests/integration/test_security.py).
             TICKET_RATE_LIMIT="100000",
             QUEUE_METRICS_PORT=str(free_port()), GATEWAY_METRICS_PORT=str(free_port()),
+            NOTIFY_METRICS_PORT=str(free_port()),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             PYTHONUNBUFFERED="1",
             **(extra_env or {}),
@@ -90,11 +91,30 @@ class System:
         # supervisord's socket, pid file and log; a short path (a unix socket's is limited).
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"ptsp-{name}-"))
         self.env.update(PTSP_ROOT=str(REPO), PTSP_RUN_DIR=str(self.run_dir))
+        # The development SMTP sink ([program:smtp-sink]) on a port of this run's own,
+        # keeping the run's e-mail in its own directory, where notify sends it.
+        self.mail_dir = self.run_dir / "mail"
+        sink_port = str(free_port())
+        self.env.update(PTSP_MAIL_SINK="true", NOTIFY_SINK_HOST="127.0.0.1", NOTIFY_SINK_PORT=sink_port,
+                        NOTIFY_SINK_DIR=str(self.mail_dir), NOTIFY_SMTP_HOST="127.0.0.1",
+                        NOTIFY_SMTP_PORT=sink_port, NOTIFY_CHANNELS="email")
+        self.env.update(extra_env or {})
 
     @property
     def metrics_urls(self):
         return {"queue": f"http://127.0.0.1:{self.env['QUEUE_METRICS_PORT']}/metrics",
-                "gateway": f"http://127.0.0.1:{self.env['GATEWAY_METRICS_PORT']}/metrics"}
+                "gateway": f"http://127.0.0.1:{self.env['GATEWAY_METRICS_PORT']}/metrics",
+                "notify": f"http://127.0.0.1:{self.env['NOTIFY_METRICS_PORT']}/metrics"}
+
+    def mail(self):
+        """The messages the sink has kept so far (``email.message.EmailMessage``s)."""
+        import email
+        import email.policy
+
+        if not self.mail_dir.is_dir():
+            return []
+        return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in sorted(self.mail_dir.glob("*.eml"))]
 
     def prepare(self):
         import redis

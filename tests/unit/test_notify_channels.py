@@ -131,7 +131,7 @@ def test_the_dependency_provider_builds_the_outlet():
                                                  "NOTIFY_RATE_LIMIT_PER_HOUR": 7, "PTSP_SECRET": "k" * 40})
     provider.setup()
     kit = provider.get_dependency(None)
-    outlet = kit.outlet(lookup=lambda subject, subject_id: None)
+    outlet = kit.outlet(lookup=lambda subject, subject_id, site: None)
     assert list(outlet.channels) == ["email", "log"] and outlet.policy.max_attempts == 3
     assert outlet.rate_limit_per_hour == 7 and outlet.secret == "k" * 40 and kit.turn_near.at("SIM") == 3
     provider.container = SimpleNamespace(config={"NOTIFY_CHANNELS": "email,fax"})
