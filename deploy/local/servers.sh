@@ -145,6 +145,13 @@ redis_start_direct() {
 if ! redis_up; then
     start_server Redis redis-server redis_up redis_start_direct
 fi
+# Redis holds projections rebuilt from PostgreSQL: nothing to keep on disk. A Redis
+# started by its init script uses the packaged config, whose snapshots may fail (and
+# then refuse every write); switch persistence off on the running server.
+redis-cli -h 127.0.0.1 -p 6379 config set save "" >/dev/null &&
+    redis-cli -h 127.0.0.1 -p 6379 config set appendonly no >/dev/null &&
+    redis-cli -h 127.0.0.1 -p 6379 config set stop-writes-on-bgsave-error no >/dev/null ||
+    warn "could not switch Redis persistence off (CONFIG SET refused)"
 
 # --- RabbitMQ ---------------------------------------------------------------------
 amqp_up() { tcp_open 127.0.0.1 5672; }
