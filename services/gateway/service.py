@@ -2,12 +2,13 @@
 the rules live in the services it calls."""
 import json
 import logging
+import re
 import uuid
 
 from werkzeug.wrappers import Response
 
 from shared.infrastructure.config import SettingsProvider
-from shared.contracts.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
+from shared.contracts.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized, Unavailable
 from shared.infrastructure.metrics import Metrics
 from shared.infrastructure.redis_store import Redis, display_key
 from shared.infrastructure.rpc import RpcProxy
@@ -35,6 +36,7 @@ class GatewayService(PageRoutes):
     # Fails fast with Unavailable (503) when the broker is down; a request nobody
     # answered within the timeout expires and is never carried out (shared/infrastructure/rpc.py).
     queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
+    documents = RpcProxy("documents", timeout=RPC_TIMEOUT_S)
     redis = Redis()
     settings = SettingsProvider()
     health_checks = HealthChecks()
@@ -171,7 +173,21 @@ class GatewayService(PageRoutes):
     @route("POST", "/api/counters/<int:counter>/complete", "Finish the current ticket", tags=["officer"],
            auth=OFFICERS, body=schemas.CompleteRequest, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
     def complete(self, request, counter, body, officer):
-        return self.counter_action("complete", officer, counter, body.model_dump())
+        """For a ticket of an application's step, the documents service first checks the
+        outcome against the step and keeps its details (the queue's event carries only the
+        outcome, never officer text). A plain pass is completed even while the documents
+        service is away: it catches up from the event."""
+        if body.outcome is not None:
+            current = (self.queue.counter_detail(self.site_code, counter) or {}).get("current")
+            if current is not None:
+                details = body.model_dump(include={"outcome", "note", "missing", "payment_reference"})
+                try:
+                    self.documents.prepare_outcome(self.site_code, current["id"], details, officer["username"])
+                except Unavailable:
+                    if body.outcome != "passed" or body.missing or body.payment_reference:
+                        raise
+                    log.warning("documents unavailable: pass of ticket at counter %s completed without it", counter)
+        return self.counter_action("complete", officer, counter, body.model_dump(include={"outcome", "note"}))
 
     @route("POST", "/api/counters/<int:counter>/transfer", "Move the current ticket to another service's queue",
            tags=["officer"], auth=OFFICERS, body=schemas.TransferRequest, answer=schemas.TicketView,
@@ -179,7 +195,53 @@ class GatewayService(PageRoutes):
     def transfer(self, request, counter, body, officer):
         return self.counter_action("transfer", officer, counter, body.model_dump())
 
-    def counter_action(self, action, request, counter, *args):
+    @route("GET", "/api/counters/<int:counter>/application", "The application behind the counter's current "
+           "ticket, with the applicant (journaled)", tags=["officer"], auth=OFFICERS,
+           answer=schemas.ApplicationView, extra_statuses={403: "counter not opened by this officer",
+                                                           404: "no current ticket, or it belongs to no application"})
+    def counter_application(self, request, counter, officer):
+        detail = self.queue.counter_detail(self.site_code, counter)
+        if detail.get("opened_by") != officer["username"]:
+            raise Forbidden("Loket ini tidak dibuka oleh Anda.", "This counter was not opened by you.",
+                            {"counter": "not yours"})
+        if not detail.get("current"):
+            raise NotFound("Tidak ada tiket di loket ini.", "No ticket at this counter.", {"counter": "no ticket"})
+        return self.documents.application_for_ticket(self.site_code, detail["current"]["id"], officer["username"])
+
+    # --- applications (documents service) ------------------------------------------------
+
+    @route("GET", "/api/application-types", "The site's application types: steps, fees, required documents",
+           tags=["citizen"], answer=[schemas.ApplicationTypeInfo])
+    def application_types(self, request):
+        return self.documents.list_types(self.site_code)
+
+    @route("POST", "/api/applications", "Start an application (in the hall: with the first step's ticket)",
+           tags=["citizen"], body=schemas.ApplicationRequest, answer=schemas.ApplicationView, status=201,
+           json_only=True, extra_statuses={422: "bad NIK, birth date or type (the field is named)"})
+    def create_application(self, request, body):
+        self.limit_anonymous_issue(request)
+        actor = "citizen"
+        return self.documents.create_application(self.site_code, body.model_dump(mode="json", exclude_none=True),
+                                                 actor)
+
+    @route("GET", "/api/applications/<tracking_code>", "The applicant's own application by its tracking code",
+           tags=["citizen"], answer=schemas.ApplicationView, extra_statuses={404: "no such application"})
+    def get_application(self, request, tracking_code):
+        return self.documents.get_application(self.site_code, tracking_code_of(tracking_code))
+
+    @route("POST", "/api/applications/<tracking_code>/check-in", "Check in an online registration at the kiosk: "
+           "the next step's ticket", tags=["kiosk"], answer=schemas.ApplicationView,
+           extra_statuses={404: "no such application", 409: "not registered online, or lapsed"})
+    def check_in_application(self, request, tracking_code):
+        return self.documents.check_in(self.site_code, tracking_code_of(tracking_code), "kiosk")
+
+    @route("GET", "/api/officer/applications/<tracking_code>", "An officer's search by tracking code, with the "
+           "applicant (journaled)", tags=["officer"], auth=OFFICERS, answer=schemas.ApplicationView,
+           extra_statuses={404: "no such application"})
+    def search_application(self, request, tracking_code, officer):
+        return self.documents.search(self.site_code, tracking_code_of(tracking_code), officer["username"])
+
+    def counter_action(self, action, officer, counter, *args):
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
         return self.with_track_url(ticket)
 
@@ -349,6 +411,17 @@ def ticket_key_of(request):
         raise Unauthorized("Kunci tiket tidak valid.", "Invalid ticket key.", {"X-Ticket-Key": "malformed"},
                            code="ticket_key_required")
     return key
+
+
+TRACKING_CODE = re.compile(r"^[A-HJKMNP-Z2-9]{12}$")
+
+
+def tracking_code_of(value):
+    """Upper case, without the spaces and dashes a citizen may type."""
+    code = re.sub(r"[\s-]", "", value or "").upper()
+    if not TRACKING_CODE.match(code):
+        raise NotFound("Permohonan tidak ditemukan.", "Application not found.", {"tracking_code": "not a tracking code"})
+    return code
 
 
 def ticket_uuid(value):

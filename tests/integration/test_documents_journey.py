@@ -1,0 +1,103 @@
+"""The documents service with the queue and the gateway on the real servers: an
+application's journey through the hall, step by step, over HTTP."""
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+import requests
+
+from tests.support.documents import Officer, applicant, get_application, seed_documents, wait_for_step
+
+
+@pytest.fixture
+def hall(runner_factory, service_config, database_url, site, redis_client):
+    """Queue, documents and gateway services; the site's application types seeded.
+    Yields the gateway's base URL."""
+    from services.documents.service import DocumentsService
+    from services.gateway.service import GatewayService
+    from services.queue.service import QueueService
+
+    seed_documents(database_url, site)
+    runner = runner_factory(service_config, QueueService, DocumentsService, GatewayService)
+    runner.start()
+    return f"http://{service_config['WEB_SERVER_ADDRESS']}"
+
+
+def rows(database_url, query, *args):
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(query, args).fetchall()
+
+
+def serve(officer, expected_ticket_id, outcome="passed", **details):
+    called = officer.call_next()
+    assert called is not None and called["id"] == expected_ticket_id
+    answer = officer.complete(outcome, **details)
+    assert answer.status_code == 200, answer.text
+    return called
+
+
+def test_a_whole_skck_journey_across_counters_to_collection(hall, database_url):
+    """Broke: nothing moved a citizen from one step's queue to the next. Checks: an
+    SKCK application started in the hall gets the registration ticket; each counter's
+    call-next calls the citizen's next ticket (queued at their first time, with their
+    priority) after the previous step passed; the payment reference is required; the
+    printing step gives the document its number and six months' validity; collection
+    closes it; events and journal carry no personal data."""
+    types = requests.get(f"{hall}/api/application-types").json()
+    skck = next(t for t in types if t["code"] == "SKCK_NEW")
+    assert skck["fee"] == 30_000 and [s["code"] for s in skck["steps"]][:2] == ["registration", "document_check"]
+    assert {"code", "name", "steps", "fee", "required_documents"} <= set(skck)
+
+    created = requests.post(f"{hall}/api/applications", json={
+        "type": "SKCK_NEW", "applicant": applicant(1), "priority": "elderly"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert {"id", "tracking_code", "status", "step", "ticket"} <= set(body)
+    assert (body["status"], body["step"]) == ("in_progress", "registration")
+    assert body["ticket"]["service"] == "SKCK" and body["ticket"]["status"] == "waiting"
+    code = body["tracking_code"]
+    first_issued = body["ticket"]["issued_at"]
+
+    officers = [Officer(hall, f"petugas{n}", n, ["SKCK"]) for n in (1, 2, 3)]
+    expected = ["registration", "document_check", "fingerprints", "records_check", "payment", "printing",
+                "collection"]
+    view = body
+    for index, step in enumerate(expected):
+        officer = officers[index % 3]
+        assert view["step"] == step
+        ticket = view["ticket"]
+        assert ticket["priority"] == "elderly"
+        called = officer.call_next()
+        assert called["id"] == ticket["id"]
+        at_counter = officer.application()
+        assert at_counter.status_code == 200, at_counter.text
+        assert at_counter.json()["applicant"]["name"] == "Warga Uji 1"
+        assert at_counter.json()["current_step"]["code"] == step
+        if step == "payment":
+            refused = officer.complete("passed")
+            assert refused.status_code == 422 and "payment_reference" in refused.json()["error"]["fields"]
+            answer = officer.complete("passed", payment_reference="PNBP-2026-0001")
+        else:
+            answer = officer.complete("passed")
+        assert answer.status_code == 200, answer.text
+        if index + 1 < len(expected):
+            view = wait_for_step(hall, code, expected[index + 1])
+            assert view["ticket"]["id"] != ticket["id"]
+    final = wait_for_step(hall, code, None, status="collected")
+    assert final["document_number"].startswith("SKCK/000001/")
+    valid_until = date.fromisoformat(final["valid_until"])
+    assert timedelta(days=180) <= valid_until - date.today() <= timedelta(days=185)
+    assert [h["step"] for h in final["history"]] == expected
+    assert all(s["state"] == "passed" for s in final["steps"])
+    assert final["ticket"] is None
+
+    # The citizen kept their first place: every step's ticket was queued at the first issue time.
+    queued = rows(database_url, """SELECT DISTINCT t.queued_at FROM queue.tickets t
+                                   JOIN documents.step_tickets s ON s.ticket_id = t.id""")
+    assert len(queued) == 1
+    events = rows(database_url, "SELECT event_type, payload::text FROM documents.outbox ORDER BY id")
+    kinds = [e[0] for e in events]
+    assert kinds[0] == "application_submitted" and "application_ready" in kinds and kinds[-1] == "application_collected"
+    personal = ("Warga Uji", applicant(1)["nik"], "warga1@example.id")
+    for _, payload in events + rows(database_url, "SELECT action, data::text FROM documents.journal"):
+        assert not any(p in payload for p in personal)
