@@ -22,6 +22,8 @@ from services.gateway.pages import PageRoutes
 from services.gateway.web import OFFICERS, SUPERVISORS, json_response, route
 
 RPC_TIMEOUT_S = 8
+# The documents service's check of an outcome: short, as a plain pass goes ahead without it.
+OUTCOME_CHECK_TIMEOUT_S = 2
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +184,8 @@ class GatewayService(PageRoutes):
             if current is not None:
                 details = body.model_dump(include={"outcome", "note", "missing", "payment_reference"})
                 try:
-                    self.documents.prepare_outcome(self.site_code, current["id"], details, officer["username"])
+                    self.documents.with_timeout(OUTCOME_CHECK_TIMEOUT_S).prepare_outcome(
+                        self.site_code, current["id"], details, officer["username"])
                 except Unavailable:
                     if body.outcome != "passed" or body.missing or body.payment_reference:
                         raise
