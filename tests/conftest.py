@@ -148,11 +148,12 @@ def service_config(rabbit_config, database_url, site):
 
 @pytest.fixture
 def gateway(runner_factory, service_config, redis_client):
-    """The queue and gateway services running on the real servers; yields the
-    gateway's base URL."""
+    """The queue, documents and gateway services running on the real servers; yields
+    the gateway's base URL."""
+    from services.documents.service import DocumentsService
     from services.gateway.service import GatewayService
     from services.queue.service import QueueService
 
-    runner = runner_factory(service_config, QueueService, GatewayService)
+    runner = runner_factory(service_config, QueueService, DocumentsService, GatewayService)
     runner.start()
     return f"http://{service_config['WEB_SERVER_ADDRESS']}"

@@ -7,7 +7,6 @@ or a redelivered event gets the same ticket, never a second one.
 """
 import logging
 import uuid
-from datetime import date
 
 from shared.contracts.changes import Change
 from shared.contracts.errors import Conflict, InvalidInput, NotFound
@@ -272,5 +271,3 @@ def _parse_time(value):
         return None
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
-
-__all__ = ["date"]

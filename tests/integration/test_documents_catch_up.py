@@ -5,7 +5,7 @@ import time
 import requests
 
 from tests.integration.test_documents_journey import rows
-from tests.support.documents import Officer, applicant, seed_documents, wait_for_step
+from tests.support.documents import Officer, applicant, wait_for_step
 
 
 def test_the_documents_service_stopped_while_steps_complete_catches_up(runner_factory, container_factory,
@@ -21,7 +21,6 @@ def test_the_documents_service_stopped_while_steps_complete_catches_up(runner_fa
     from services.gateway.service import GatewayService
     from services.queue.service import QueueService
 
-    seed_documents(database_url, site)
     runner = runner_factory(service_config, QueueService, GatewayService)
     runner.start()
     base = f"http://{service_config['WEB_SERVER_ADDRESS']}"

@@ -6,21 +6,14 @@ import psycopg
 import pytest
 import requests
 
-from tests.support.documents import Officer, applicant, get_application, seed_documents, wait_for_step
+from tests.support.documents import Officer, applicant, wait_for_step
 
 
 @pytest.fixture
-def hall(runner_factory, service_config, database_url, site, redis_client):
-    """Queue, documents and gateway services; the site's application types seeded.
-    Yields the gateway's base URL."""
-    from services.documents.service import DocumentsService
-    from services.gateway.service import GatewayService
-    from services.queue.service import QueueService
-
-    seed_documents(database_url, site)
-    runner = runner_factory(service_config, QueueService, DocumentsService, GatewayService)
-    runner.start()
-    return f"http://{service_config['WEB_SERVER_ADDRESS']}"
+def hall(gateway):
+    """Queue, documents and gateway services (tests/conftest.py); the test site has
+    the default application types (tests/support/sites.py)."""
+    return gateway
 
 
 def rows(database_url, query, *args):
@@ -56,7 +49,6 @@ def test_a_whole_skck_journey_across_counters_to_collection(hall, database_url):
     assert (body["status"], body["step"]) == ("in_progress", "registration")
     assert body["ticket"]["service"] == "SKCK" and body["ticket"]["status"] == "waiting"
     code = body["tracking_code"]
-    first_issued = body["ticket"]["issued_at"]
 
     officers = [Officer(hall, f"petugas{n}", n, ["SKCK"]) for n in (1, 2, 3)]
     expected = ["registration", "document_check", "fingerprints", "records_check", "payment", "printing",

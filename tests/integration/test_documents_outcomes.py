@@ -6,13 +6,17 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import eventlet
-import psycopg
 import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
 
-from tests.integration.test_documents_journey import hall, rows  # noqa: F401 - the fixture
+from tests.integration.test_documents_journey import rows
 from tests.support.documents import Officer, applicant, get_application, nik_for, wait_for, wait_for_step
+
+
+@pytest.fixture
+def hall(gateway):
+    return gateway
 
 
 def start(base, type_code="SKCK_NEW", serial=1, **extra):
@@ -24,7 +28,7 @@ def start(base, type_code="SKCK_NEW", serial=1, **extra):
 
 def pass_steps(base, officer, code, steps):
     """Call and pass each of ``steps`` at ``officer``'s counter, in order."""
-    for index, step in enumerate(steps):
+    for step in steps:
         view = wait_for_step(base, code, step)
         called = officer.call_next()
         assert called["id"] == view["ticket"]["id"]
