@@ -222,8 +222,13 @@ class GatewayService(PageRoutes):
            tags=["citizen"], body=schemas.ApplicationRequest, answer=schemas.ApplicationView, status=201,
            json_only=True, extra_statuses={422: "bad NIK, birth date or type (the field is named)"})
     def create_application(self, request, body):
-        self.limit_anonymous_issue(request)
-        actor = "citizen"
+        # An officer at registration sends their token (journaled as the actor); a
+        # citizen online is limited per address like an anonymous ticket.
+        if request.headers.get("Authorization"):
+            actor = officer_of(request, self.settings, self.queue)["username"]
+        else:
+            self.limit_anonymous_issue(request)
+            actor = "citizen"
         return self.documents.create_application(self.site_code, body.model_dump(mode="json", exclude_none=True),
                                                  actor)
 

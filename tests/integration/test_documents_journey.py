@@ -85,11 +85,42 @@ def test_a_whole_skck_journey_across_counters_to_collection(hall, database_url):
 
     # The citizen kept their first place: every step's ticket was queued at the first issue time.
     queued = rows(database_url, """SELECT DISTINCT t.queued_at FROM queue.tickets t
-                                   JOIN documents.step_tickets s ON s.ticket_id = t.id""")
+                                   JOIN documents.step_tickets s ON s.ticket_id = t.id
+                                   WHERE s.application_id = %s""", body["id"])
     assert len(queued) == 1
-    events = rows(database_url, "SELECT event_type, payload::text FROM documents.outbox ORDER BY id")
+    events = rows(database_url, "SELECT event_type, payload::text FROM documents.outbox "
+                                "WHERE payload->>'application_id' = %s ORDER BY id", body["id"])
     kinds = [e[0] for e in events]
     assert kinds[0] == "application_submitted" and "application_ready" in kinds and kinds[-1] == "application_collected"
     personal = ("Warga Uji", applicant(1)["nik"], "warga1@example.id")
-    for _, payload in events + rows(database_url, "SELECT action, data::text FROM documents.journal"):
+    for _, payload in events + rows(database_url, "SELECT action, data::text FROM documents.journal "
+                                                  "WHERE application_id = %s", body["id"]):
         assert not any(p in payload for p in personal)
+
+
+def test_a_whole_sim_a_journey_with_a_psychology_certificate_skips_the_test(hall):
+    """Broke: a SIM journey could not skip a step the applicant already has. Checks:
+    SIM A new with an online psychology certificate of last month goes registration,
+    health check, theory, practical, biometrics, payment, printing, collection across
+    two SIM counters; the psychology step shows as skipped; the licence gets its
+    number and five years' validity."""
+    certificate = (date.today() - timedelta(days=30)).isoformat()
+    created = requests.post(f"{hall}/api/applications", json={
+        "type": "SIM_A_NEW", "applicant": applicant(2, birth=date(2000, 1, 5)),
+        "facts": {"psychology_certificate": certificate}})
+    assert created.status_code == 201, created.text
+    code = created.json()["tracking_code"]
+    officers = [Officer(hall, f"petugas{n}", n, ["SIM"]) for n in (1, 2)]
+    expected = ["registration", "health_check", "theory_test", "practical_test", "biometrics", "payment",
+                "printing", "collection"]
+    for index, step in enumerate(expected):
+        view = wait_for_step(hall, code, step)
+        officer = officers[index % 2]
+        assert officer.call_next()["id"] == view["ticket"]["id"]
+        extra = {"payment_reference": "PNBP-SIM-1"} if step == "payment" else {}
+        assert officer.complete("passed", **extra).status_code == 200
+    final = wait_for_step(hall, code, None, status="collected")
+    assert final["document_number"].startswith("SIM-A/000001/")
+    assert date.fromisoformat(final["valid_until"]).year - date.today().year == 5
+    states = {s["code"]: s["state"] for s in final["steps"]}
+    assert states["psychology_test"] == "skipped" and states["theory_test"] == "passed"

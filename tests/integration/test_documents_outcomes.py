@@ -9,6 +9,7 @@ import eventlet
 import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.integration.test_documents_journey import rows
 from tests.support.documents import Officer, applicant, get_application, nik_for, wait_for, wait_for_step
@@ -172,3 +173,38 @@ def test_a_redelivered_or_doubled_ticket_completed_advances_nothing_twice(hall, 
     after = get_application(hall, code)
     assert after["step"] == "document_check" and after["ticket"]["id"] == view["ticket"]["id"]
     assert [h["step"] for h in after["history"]] == ["registration"]
+
+
+def test_officers_see_the_applicant_only_at_their_counter_or_by_an_audited_search(hall, database_url,
+                                                                                   service_config, site):
+    """Broke: an applicant's personal data had no rule for who sees it. Checks: an
+    officer started the application (journaled as actor); the applicant's view by
+    tracking code has no NIK, name or contact; the search needs an officer's token (401
+    without), shows the applicant and is journaled with the officer; the counter view
+    is refused (403) at a counter the officer did not open; the contact read for notify
+    is journaled with the asking service."""
+    officer = Officer(hall, "petugas2", 2, ["SKCK"])
+    created = requests.post(f"{hall}/api/applications", json={"type": "SKCK_NEW", "applicant": applicant(7)},
+                            headers=officer.headers)
+    assert created.status_code == 201, created.text
+    code, application_id = created.json()["tracking_code"], created.json()["id"]
+    public = requests.get(f"{hall}/api/applications/{code}").text
+    for personal in (applicant(7)["nik"], "Warga Uji 7", "warga7@example.id"):
+        assert personal not in public
+
+    assert requests.get(f"{hall}/api/officer/applications/{code}").status_code == 401
+    found = requests.get(f"{hall}/api/officer/applications/{code}", headers=officer.headers)
+    assert found.status_code == 200 and found.json()["applicant"]["nik"] == applicant(7)["nik"]
+    assert requests.get(f"{hall}/api/officer/applications/ZZZZZZZZZZZZ", headers=officer.headers).status_code == 404
+
+    other = requests.get(f"{hall}/api/counters/1/application", headers=officer.headers)
+    assert other.status_code == 403
+
+    with ClusterRpcProxy(service_config) as rpc:
+        contact = rpc.documents.applicant_contact(site, application_id, "notify")
+    assert contact == {"email": "warga7@example.id", "phone": None, "language": "id"}
+    journal = rows(database_url, "SELECT actor, action, data->>'reason' FROM documents.journal "
+                                 "WHERE application_id = %s ORDER BY id", application_id)
+    assert journal[0][:2] == ("petugas2", "submitted")
+    assert ("petugas2", "officer_view", "search") in journal
+    assert ("notify", "read_contact", None) in journal
