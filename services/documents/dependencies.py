@@ -1,10 +1,14 @@
 """The documents service's resources: its store (the unit of work over the documents
 schema) and its metrics."""
+from nameko.extensions import DependencyProvider
 from prometheus_client import Counter
+
+from shared.infrastructure.config import REPO_ROOT
 
 from shared.contracts import events
 from shared.infrastructure.unit_of_work import UnitOfWork, UnitOfWorkProvider, utcnow
 from services.documents.repository import DocumentsRepositories, journal_change
+from services.documents.storage import LocalDirectoryStore
 
 SCHEMA = "documents"
 
@@ -41,3 +45,16 @@ def unit_of_work_on(tx, site_code, actor):
     """A unit of work on the consumer kit's transaction (the kit commits it together
     with the processed event's id)."""
     return UnitOfWork(tx, SCHEMA, DocumentsRepositories, site_code, utcnow(), actor, journal=journal_change)
+
+
+class UploadStorage(DependencyProvider):
+    """The uploads' store: a local directory (config ``UPLOAD_DIR``, default
+    var/uploads in the repository). A cluster would put an S3-compatible store
+    behind the same interface (services/documents/storage.py)."""
+
+    def setup(self):
+        root = self.container.config.get("UPLOAD_DIR") or REPO_ROOT / "var" / "uploads"
+        self.store = LocalDirectoryStore(root)
+
+    def get_dependency(self, worker_ctx):
+        return self.store

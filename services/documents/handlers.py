@@ -5,14 +5,17 @@ A hall step's ticket comes from the queue service (``issue_for_step``) with a
 request id made of the application, the step and the visit, so a retried use case
 or a redelivered event gets the same ticket, never a second one.
 """
+import base64
+import hashlib
 import logging
 import uuid
 
 from shared.contracts.changes import Change
 from shared.contracts.errors import Conflict, InvalidInput, NotFound
 from services.documents.commands import NewApplication, OutcomeDetails
-from services.documents.domain import Application, check_applicant, check_renewal, document_number
+from services.documents.domain import OPEN_STATUSES, Application, check_applicant, check_renewal, document_number
 from services.documents.repository import new_tracking_code
+from services.documents.storage import MAX_UPLOAD_BYTES, sniff
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +192,28 @@ def ticket_completed(uow, queue, event):
     return None
 
 
+def review(uow, tracking_code, details: OutcomeDetails, officer):
+    """An officer's review of a step served without the citizen (an online report or
+    permit): issued (passed), returned with the reason (failed) or incomplete. The
+    citizen then collects at the hall or downloads; no ticket is issued for them."""
+    application = uow.applications.by_tracking_code(tracking_code, lock=True)
+    step = application.current_step
+    if step is None or step.hall:
+        raise Conflict("Langkah ini dilayani di loket.", "This step is served at a counter.",
+                       {"step": application.step or "none"}, code="invalid_transition")
+    _check_missing_codes(application.kind, details)
+    local_day = application.local_day(uow.now)
+
+    def number_for():
+        seq = uow.numbers.take_next(application.kind.document_prefix, local_day.year)
+        return document_number(application.kind, seq, local_day, uow.site_code)
+
+    application.record_outcome(details.outcome, uow.now, officer, details.note, details.missing,
+                               details.payment_reference, number_for=number_for)
+    uow.applications.save(application)
+    return application
+
+
 # --- views ----------------------------------------------------------------------------------
 
 def application_view(uow, queue, application):
@@ -224,7 +249,7 @@ def application_view(uow, queue, application):
         "step": application.step, "steps": steps, "history": history,
         "document_number": application.document_number,
         "valid_until": application.valid_until.isoformat() if application.valid_until else None,
-        "ticket": ticket,
+        "ticket": ticket, "uploads": upload_views(uow, application),
     }
 
 
@@ -250,6 +275,53 @@ def application_for_ticket(uow, ticket_id):
     if link is None:
         raise not_an_application_ticket()
     return uow.applications.get(link["application_id"])
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+def add_upload(uow, store, tracking_code, document_code, data: bytes):
+    """A scan or photo for one of the type's documents: PDF, JPEG or PNG by its bytes,
+    at most MAX_UPLOAD_BYTES. The file is written first, then the row: a failed
+    commit leaves an unreferenced file, never a row without its file."""
+    application = uow.applications.by_tracking_code(tracking_code)
+    if application.status not in OPEN_STATUSES:
+        raise Conflict("Permohonan sudah ditutup.", "The application is closed.", {"status": application.status},
+                       code="invalid_transition")
+    known = {doc.code for doc in application.kind.required_documents}
+    if document_code not in known:
+        raise InvalidInput("Jenis berkas tidak dikenal.", "Unknown document.",
+                           {"document": "one of " + ", ".join(sorted(known))})
+    if not data:
+        raise InvalidInput("Berkas kosong.", "The file is empty.", {"file": "empty"})
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"Berkas lebih dari {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                           f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                           {"file": f"at most {MAX_UPLOAD_BYTES} bytes"})
+    content_type = sniff(data)
+    if content_type is None:
+        raise InvalidInput("Berkas harus PDF, JPEG atau PNG.", "The file must be a PDF, JPEG or PNG.",
+                           {"file": "PDF, JPEG or PNG only (by content)"})
+    upload_id, key = uuid.uuid4(), uuid.uuid4().hex
+    store.put(key, data)
+    uow.uploads.add(upload_id, application.id, document_code, content_type, len(data),
+                    hashlib.sha256(data).hexdigest(), key, uow.actor, uow.now)
+    uow.record(Change("upload", fields={"application_id": application.id},
+                      journal_data={"upload_id": str(upload_id), "document": document_code,
+                                    "content_type": content_type, "size": len(data)}))
+    return {"id": str(upload_id), "document_code": document_code, "content_type": content_type, "size": len(data)}
+
+
+def get_upload(uow, store, application, upload_id):
+    row = uow.uploads.get(application.id, upload_id)
+    if row is None:
+        raise NotFound("Berkas tidak ditemukan.", "File not found.", {"upload_id": "unknown"})
+    return {"content_type": row["content_type"], "document_code": row["document_code"],
+            "content": base64.b64encode(store.get(row["storage_key"])).decode()}
+
+
+def upload_views(uow, application):
+    return [{"id": str(r["id"]), "document_code": r["document_code"], "content_type": r["content_type"],
+             "size": r["size"], "at": r["created_at"].isoformat()} for r in uow.uploads.of(application.id)]
 
 
 def applicant_contact(uow, application_id):

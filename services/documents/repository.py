@@ -55,6 +55,7 @@ class DocumentsRepositories:
         self.step_tickets = StepTickets(cur)
         self.numbers = DocumentNumbers(cur, code)
         self.journal = Journal(cur, code)
+        self.uploads = Uploads(cur)
 
     def site(self):
         return self._site
@@ -273,3 +274,24 @@ class Journal:
         self.cur.execute("SELECT at, actor, action, data FROM documents.journal WHERE application_id = %s ORDER BY id",
                          (application_id,))
         return self.cur.fetchall()
+
+
+class Uploads:
+    def __init__(self, cur):
+        self.cur = cur
+
+    def add(self, upload_id, application_id, document_code, content_type, size, sha256, storage_key, actor, at):
+        self.cur.execute(
+            """INSERT INTO documents.uploads (id, application_id, document_code, content_type, size, sha256,
+                   storage_key, actor, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (upload_id, application_id, document_code, content_type, size, sha256, storage_key, actor, at))
+
+    def of(self, application_id):
+        self.cur.execute("""SELECT id, document_code, content_type, size, created_at FROM documents.uploads
+                            WHERE application_id = %s ORDER BY created_at, id""", (application_id,))
+        return self.cur.fetchall()
+
+    def get(self, application_id, upload_id):
+        self.cur.execute("SELECT * FROM documents.uploads WHERE application_id = %s AND id = %s",
+                         (application_id, upload_id))
+        return self.cur.fetchone()

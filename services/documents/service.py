@@ -1,7 +1,9 @@
 """Documents service entrypoints: translate RPC calls and queue events into use
 cases, nothing more."""
+import base64
 import logging
 
+from shared.contracts.errors import InvalidInput
 from shared.contracts.events import TicketCompleted
 from shared.infrastructure.consumer import consume
 from shared.infrastructure.metrics import Metrics
@@ -10,7 +12,7 @@ from shared.infrastructure.rpc import RpcProxy, rpc
 from services.documents import handlers
 from services.documents import repository as repo
 from services.documents.commands import NewApplication, OutcomeDetails, parse
-from services.documents.dependencies import DocumentsMetrics, DocumentsStore, unit_of_work_on
+from services.documents.dependencies import DocumentsMetrics, DocumentsStore, UploadStorage, unit_of_work_on
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ class DocumentsService:
     metrics = Metrics(DocumentsMetrics)
     outbox_relay = OutboxRelay("documents")
     queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
+    storage = UploadStorage()
 
     @rpc
     def health(self):
@@ -60,6 +63,23 @@ class DocumentsService:
             handlers.check_in(uow, self.queue, tracking_code)
         return self.get_application(site, tracking_code)
 
+    @rpc
+    def add_upload(self, site, tracking_code, document_code, content, actor="citizen"):
+        """``content``: the file's bytes, base64 (RPC bodies are JSON)."""
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (ValueError, TypeError):
+            raise InvalidInput("Berkas tidak valid.", "Invalid file.", {"file": "not base64"}) from None
+        with self.uow(site, actor=actor) as uow:
+            return handlers.add_upload(uow, self.storage, tracking_code, document_code, data)
+
+    @rpc
+    def get_upload(self, site, tracking_code, upload_id):
+        """For the applicant (with the tracking code) and officers (the gateway checks)."""
+        with self.uow.read(site) as uow:
+            application = uow.applications.by_tracking_code(tracking_code)
+            return handlers.get_upload(uow, self.storage, application, upload_id)
+
     # --- officers -------------------------------------------------------------------------
 
     @rpc
@@ -70,6 +90,13 @@ class DocumentsService:
         details = parse(OutcomeDetails, request)
         with self.uow(site, actor=officer) as uow:
             return handlers.prepare_outcome(uow, ticket_id, details, officer)
+
+    @rpc
+    def review(self, site, tracking_code, request, officer):
+        details = parse(OutcomeDetails, request)
+        with self.uow(site, actor=officer) as uow:
+            application = handlers.review(uow, tracking_code, details, officer)
+            return handlers.officer_view(uow, self.queue, application, officer, "review")
 
     @rpc
     def application_for_ticket(self, site, ticket_id, officer):

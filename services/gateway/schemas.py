@@ -44,6 +44,12 @@ class CompleteRequest(Body):
     payment_reference: Optional[str] = Field(None, max_length=60, description="the PNBP receipt (payment step)")
 
 
+class ReviewRequest(Body):
+    outcome: Literal["passed", "failed", "incomplete"]
+    note: Optional[str] = Field(None, max_length=500, description="the reason, when returned")
+    missing: list[str] = Field(default_factory=list, max_length=20)
+
+
 class ApplicantIn(Body):
     nik: str = Field(min_length=1, max_length=32, description="16-digit NIK")
     name: str = Field(min_length=1, max_length=120)

@@ -1,5 +1,6 @@
 """The gateway: the only HTTP edge. It authenticates, validates and translates;
 the rules live in the services it calls."""
+import base64
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from services.gateway.web import OFFICERS, SUPERVISORS, json_response, route
 RPC_TIMEOUT_S = 8
 # The documents service's check of an outcome: short, as a plain pass goes ahead without it.
 OUTCOME_CHECK_TIMEOUT_S = 2
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # the documents service checks the same limit
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +244,40 @@ class GatewayService(PageRoutes):
            extra_statuses={404: "no such application", 409: "not registered online, or lapsed"})
     def check_in_application(self, request, tracking_code):
         return self.documents.check_in(self.site_code, tracking_code_of(tracking_code), "kiosk")
+
+    @route("POST", "/api/applications/<tracking_code>/uploads/<document>", "Upload a scan or photo for one of "
+           "the type's documents (body: the file's bytes; PDF, JPEG or PNG by content, at most 5 MB)",
+           tags=["citizen"], status=201, max_body=UPLOAD_MAX_BYTES,
+           extra_statuses={404: "no such application", 409: "application closed",
+                           413: "larger than 5 MB", 422: "not a PDF, JPEG or PNG, or unknown document"})
+    def add_upload(self, request, tracking_code, document):
+        code = tracking_code_of(tracking_code)
+        data = request.get_data(cache=False)
+        if not re.match(r"^[a-z][a-z0-9_]{1,39}$", document):
+            raise InvalidInput("Jenis berkas tidak dikenal.", "Unknown document.", {"document": "a document code"})
+        return self.documents.add_upload(self.site_code, code, document, base64.b64encode(data).decode(), "citizen")
+
+    @route("GET", "/api/applications/<tracking_code>/uploads/<upload_id>", "An uploaded file, for the applicant "
+           "with the tracking code (and officers)", tags=["citizen"],
+           extra_statuses={404: "no such application or file"})
+    def get_upload(self, request, tracking_code, upload_id):
+        try:
+            upload_id = str(uuid.UUID(upload_id))
+        except ValueError:
+            raise NotFound("Berkas tidak ditemukan.", "File not found.", {"upload_id": "not a file id"}) from None
+        upload = self.documents.get_upload(self.site_code, tracking_code_of(tracking_code), upload_id)
+        # Served as what its bytes are, never rendered inline as something else.
+        return Response(base64.b64decode(upload["content"]), status=200, content_type=upload["content_type"],
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                                 "Content-Disposition": f'attachment; filename="{upload["document_code"]}"'})
+
+    @route("POST", "/api/officer/applications/<tracking_code>/review", "Review an online application: issue it "
+           "(passed) or return it with the reason (failed, incomplete)", tags=["officer"], auth=OFFICERS,
+           body=schemas.ReviewRequest, answer=schemas.ApplicationView,
+           extra_statuses={404: "no such application", 409: "not at a step reviewed without the citizen"})
+    def review_application(self, request, tracking_code, body, officer):
+        return self.documents.review(self.site_code, tracking_code_of(tracking_code), body.model_dump(),
+                                     officer["username"])
 
     @route("GET", "/api/officer/applications/<tracking_code>", "An officer's search by tracking code, with the "
            "applicant (journaled)", tags=["officer"], auth=OFFICERS, answer=schemas.ApplicationView,

@@ -208,3 +208,51 @@ def test_officers_see_the_applicant_only_at_their_counter_or_by_an_audited_searc
     assert journal[0][:2] == ("petugas2", "submitted")
     assert ("petugas2", "officer_view", "search") in journal
     assert ("notify", "read_contact", None) in journal
+
+
+def upload_count(database_url):
+    return rows(database_url, "SELECT count(*) FROM documents.uploads")[0][0]
+
+
+def test_an_online_lost_item_report_with_an_upload_is_checked_and_issued(hall, database_url):
+    """Broke: an online report had no documents and no review. Checks: a lost-item
+    report is submitted online (no ticket); a PDF scan of the account of the loss is
+    accepted by its bytes (whatever its name) and served back to the holder of the
+    tracking code as a PDF; an executable renamed .pdf, an empty body, an unknown
+    document code and a body over 5 MB are refused (4xx naming the field) with
+    nothing stored."""
+    created = start(hall, "LOST_ITEM_REPORT")
+    code = created["tracking_code"]
+    assert (created["status"], created["step"], created["ticket"]) == ("submitted", "review", None)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    sent = requests.post(f"{hall}/api/applications/{code}/uploads/police_report", data=pdf,
+                         headers={"Content-Type": "image/png"})
+    assert sent.status_code == 201, sent.text
+    upload = sent.json()
+    assert (upload["content_type"], upload["size"]) == ("application/pdf", len(pdf))
+    served = requests.get(f"{hall}/api/applications/{code}/uploads/{upload['id']}")
+    assert served.status_code == 200 and served.content == pdf
+    assert served.headers["Content-Type"] == "application/pdf" and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert [u["id"] for u in get_application(hall, code)["uploads"]] == [upload["id"]]
+
+    before = upload_count(database_url)
+    for document, data, status, field in (
+            ("police_report", b"MZ\x90\x00\x03" + b"\x00" * 100, 422, "file"),  # a Windows executable
+            ("police_report", b"", 422, "file"),
+            ("passport", pdf, 422, "document"),
+            ("police_report", b"%PDF-" + b"0" * (5 * 1024 * 1024), 413, "body")):
+        refused = requests.post(f"{hall}/api/applications/{code}/uploads/{document}", data=data,
+                                headers={"Content-Type": "application/pdf"})
+        assert refused.status_code == status, (document, refused.text[:200])
+        assert field in refused.json()["error"]["fields"]
+    assert upload_count(database_url) == before
+    assert requests.get(f"{hall}/api/applications/ABCDEFGHJKMN/uploads/{upload['id']}").status_code == 404
+
+    officer = Officer(hall, "petugas5", 5, ["LOST_ITEM"])
+    review = f"{hall}/api/officer/applications/{code}/review"
+    assert requests.post(review, json={"outcome": "passed"}).status_code == 401
+    issued = requests.post(review, json={"outcome": "passed"}, headers=officer.headers)
+    assert issued.status_code == 200, issued.text
+    assert issued.json()["status"] == "ready" and issued.json()["document_number"].startswith("SKTLK/000001/")
+    assert get_application(hall, code)["step"] == "collection"
+    assert requests.post(review, json={"outcome": "passed"}, headers=officer.headers).status_code == 409
