@@ -1,7 +1,7 @@
 """The documents service's resources: its store (the unit of work over the documents
 schema) and its metrics."""
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from shared.infrastructure.config import REPO_ROOT
 
@@ -23,6 +23,15 @@ class DocumentsMetrics:
                              ["site", "type", "step", "outcome"], registry=registry)
         self.ready = Counter("ptsp_applications_ready_total", "Documents issued", ["site", "type"],
                              registry=registry)
+        # The same outbox figures as the queue's (the alert rules cover every service).
+        self.outbox_pending = Gauge("ptsp_outbox_pending", "Events committed but not yet published",
+                                    registry=registry)
+        self.outbox_oldest = Gauge("ptsp_outbox_oldest_age_seconds",
+                                   "Age of the oldest event not yet published (0 when none)", registry=registry)
+
+    def set_outbox(self, pending, oldest_age_s):
+        self.outbox_pending.set(pending)
+        self.outbox_oldest.set(oldest_age_s)
 
     def after_commit(self, uow):
         for event in uow.events:

@@ -36,6 +36,16 @@ def journal_change(uow, change):
     uow.journal.add(uow.now, uow.actor, change.action, application_id, change.journal_data)
 
 
+def outbox_backlog(cur):
+    """``(pending, oldest_age_s)`` of the events committed but not yet published."""
+    cur.execute(
+        """SELECT count(*) AS pending,
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS oldest_s
+           FROM documents.outbox WHERE published_at IS NULL""")
+    row = cur.fetchone()
+    return row["pending"], max(row["oldest_s"], 0.0)
+
+
 def ping(cur):
     cur.execute("SELECT 1 AS ok")
     return cur.fetchone()["ok"] == 1

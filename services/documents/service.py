@@ -3,7 +3,9 @@ cases, nothing more."""
 import base64
 import logging
 
-from shared.contracts.errors import InvalidInput
+from nameko.timer import timer
+
+from shared.contracts.errors import InvalidInput, Unavailable
 from shared.contracts.events import TicketCompleted
 from shared.infrastructure.consumer import consume
 from shared.infrastructure.metrics import Metrics
@@ -118,6 +120,11 @@ class DocumentsService:
     def applicant_contact(self, site, application_id, actor):
         with self.uow(site, actor=actor) as uow:
             return handlers.applicant_contact(uow, application_id)
+
+    @timer(interval=5, expected_exceptions=Unavailable)  # PostgreSQL down: try again in 5 s
+    def sample_outbox(self):
+        with self.uow.cursor() as cur:
+            self.metrics.set_outbox(*repo.outbox_backlog(cur))
 
     @consume(TicketCompleted, retries=8)
     def on_ticket_completed(self, event, tx):
