@@ -231,13 +231,18 @@ class GatewayService(PageRoutes):
         else:
             self.limit_anonymous_issue(request)
             actor = "citizen"
-        return self.documents.create_application(self.site_code, body.model_dump(mode="json", exclude_none=True),
-                                                 actor)
+        return self.with_application_url(self.documents.create_application(
+            self.site_code, body.model_dump(mode="json", exclude_none=True), actor))
 
     @route("GET", "/api/applications/<tracking_code>", "The applicant's own application by its tracking code",
            tags=["citizen"], answer=schemas.ApplicationView, extra_statuses={404: "no such application"})
     def get_application(self, request, tracking_code):
-        return self.documents.get_application(self.site_code, tracking_code_of(tracking_code))
+        return self.with_application_url(self.documents.get_application(self.site_code, tracking_code_of(tracking_code)))
+
+    def with_application_url(self, application):
+        """``track_url``: the applicant's status page, by tracking code."""
+        application["track_url"] = f"{self.settings.PTSP_PUBLIC_URL.rstrip('/')}/a/{application['tracking_code']}"
+        return application
 
     @route("POST", "/api/applications/<tracking_code>/check-in", "Check in an online registration at the kiosk: "
            "the next step's ticket", tags=["kiosk"], answer=schemas.ApplicationView,

@@ -46,6 +46,7 @@ def test_a_whole_skck_journey_across_counters_to_collection(hall, database_url):
     assert created.status_code == 201, created.text
     body = created.json()
     assert {"id", "tracking_code", "status", "step", "ticket"} <= set(body)
+    assert body["track_url"] == f"http://ptsp.test/a/{body['tracking_code']}"
     assert (body["status"], body["step"]) == ("in_progress", "registration")
     assert body["ticket"]["service"] == "SKCK" and body["ticket"]["status"] == "waiting"
     code = body["tracking_code"]
