@@ -130,7 +130,7 @@ def runner_factory(rabbit_config, runner_factory):
 
 
 @pytest.fixture
-def service_config(rabbit_config, database_url, site):
+def service_config(rabbit_config, database_url, site, tmp_path):
     """nameko config for services under test: a RabbitMQ vhost of the test's own
     (nameko's rabbit_config), the test database, and the test's site."""
     config = dict(rabbit_config)
@@ -140,6 +140,7 @@ def service_config(rabbit_config, database_url, site):
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "METRICS_PORT": 0,
         "PTSP_PUBLIC_URL": "http://ptsp.test", "PRIORITY_HEAD_START_S": 900, "MAX_RECALLS": 3,
         "PTSP_SECRET": TEST_SECRET, "max_workers": 20,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),  # the documents service's uploads
         # Tests issue many tickets from 127.0.0.1; the limit itself has tests of its own.
         "TICKET_RATE_LIMIT": 1000,
     })
@@ -148,11 +149,12 @@ def service_config(rabbit_config, database_url, site):
 
 @pytest.fixture
 def gateway(runner_factory, service_config, redis_client):
-    """The queue and gateway services running on the real servers; yields the
-    gateway's base URL."""
+    """The queue, documents and gateway services running on the real servers; yields
+    the gateway's base URL."""
+    from services.documents.service import DocumentsService
     from services.gateway.service import GatewayService
     from services.queue.service import QueueService
 
-    runner = runner_factory(service_config, QueueService, GatewayService)
+    runner = runner_factory(service_config, QueueService, DocumentsService, GatewayService)
     runner.start()
     return f"http://{service_config['WEB_SERVER_ADDRESS']}"

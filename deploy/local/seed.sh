@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Seed the demo site and accounts (python -m services.queue.seed), in development
+# Seed the demo site and accounts (python -m services.queue.seed) and its application
+# types (python -m services.documents.seed), in development
 # mode only: production (PTSP_MODE=production) seeds nothing.
 set -euo pipefail
 # shellcheck source=deploy/local/lib.sh
@@ -12,3 +13,4 @@ if [[ "${PTSP_MODE:-development}" == "production" ]]; then
 fi
 log "seeding the demo site (python -m services.queue.seed)"
 "$PY" -m services.queue.seed
+"$PY" -m services.documents.seed

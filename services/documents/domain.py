@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
+from shared.contracts import events as contract
+from shared.contracts.changes import Change
 from shared.contracts.errors import Conflict, InvalidInput
 
 OUTCOMES = ("passed", "failed", "incomplete")
@@ -197,7 +199,8 @@ class Application:
     history: list = field(default_factory=list)
     document_number: Optional[str] = None
     valid_until: Optional[date] = None
-    events: list = field(default_factory=list, repr=False)
+    events: list = field(default_factory=list, repr=False)    # (event type, fields), in order
+    changes: list = field(default_factory=list, repr=False)   # the same as Changes, for the unit of work
 
     # --- starting ---------------------------------------------------------------------
 
@@ -353,3 +356,7 @@ class Application:
 
     def _raise(self, event_type, **fields):
         self.events.append((event_type, {"application_id": self.id, "type": self.kind.code, **fields}))
+        # The journal line keeps codes and dates only, like the event.
+        journal = {key: (value.isoformat() if isinstance(value, date) else value) for key, value in fields.items()}
+        self.changes.append(Change(event_type.removeprefix("application_"), contract.DOCUMENTS_EVENTS[event_type],
+                                   {"application_id": self.id, "type": self.kind.code, **fields}, journal))

@@ -95,6 +95,9 @@ class PrinterFailed(PtspError):
     code = "printer_error"
 
 
+TRACKING_CODE_RE = re.compile(r"^[A-HJKMNP-Z2-9]{12}$")
+
+
 def t(key, lang="id", **values):
     entry = STRINGS.get(key)
     text = entry.get(lang) or entry.get("id") if entry else key
@@ -159,6 +162,14 @@ class PageRoutes:
         if not TICKET_ID_RE.match(ticket_id):
             return self._render(request, "status", extra={"ticket_id": ""}, status=404)
         return self._render(request, "status", extra={"ticket_id": ticket_id})
+
+    @http("GET", "/a/<tracking_code>")
+    def page_application_status(self, request, tracking_code):
+        """The applicant's journey: steps, where they are, their current ticket."""
+        code = tracking_code.replace("-", "").upper()
+        if not TRACKING_CODE_RE.match(code):
+            return self._render(request, "application", extra={"tracking_code": ""}, status=404)
+        return self._render(request, "application", extra={"tracking_code": code})
 
     # -- static files ------------------------------------------------------------
 

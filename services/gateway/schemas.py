@@ -1,5 +1,6 @@
 """The public HTTP contract as pydantic models: request bodies are validated with
 them and the OpenAPI document is generated from them."""
+from datetime import date
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,7 +37,41 @@ class OpenCounterRequest(Body):
 
 class CompleteRequest(Body):
     outcome: Optional[Outcome] = None
-    note: Optional[str] = Field(None, max_length=500)
+    note: Optional[str] = Field(None, max_length=500, description="the officer's note; the reason for a failure")
+    # For a ticket of an application's step (the documents service checks them against
+    # the step before the ticket is completed; they never travel in an event).
+    missing: list[str] = Field(default_factory=list, max_length=20,
+                               description="codes of the missing documents (outcome incomplete)")
+    payment_reference: Optional[str] = Field(None, max_length=60, description="the PNBP receipt (payment step)")
+
+
+class ReviewRequest(Body):
+    outcome: Outcome
+    note: Optional[str] = Field(None, max_length=500, description="the reason, when returned")
+    missing: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ApplicantIn(Body):
+    nik: str = Field(min_length=1, max_length=32, description="16-digit NIK")
+    name: str = Field(min_length=1, max_length=120)
+    birth_date: date
+    email: Optional[str] = Field(None, max_length=254)
+    phone: Optional[str] = Field(None, max_length=20)
+
+
+class FactsIn(Body):
+    has_fingerprint_card: bool = False
+    psychology_certificate: Optional[date] = Field(None, description="issue date of an online psychology certificate")
+
+
+class ApplicationRequest(Body):
+    type: str = Field(min_length=1, max_length=40, description="application type code, e.g. SKCK_NEW")
+    applicant: ApplicantIn
+    in_hall: bool = Field(True, description="false: registered online, checked in at the kiosk later")
+    priority: Priority = "regular"
+    language: Literal["id", "en"] = "id"
+    facts: Optional[FactsIn] = None
+    previous_valid_until: Optional[date] = Field(None, description="renewals: the previous document's expiry")
 
 
 class TransferRequest(Body):
@@ -271,3 +306,40 @@ class DeadLetter(Answer):
 class ResendAnswer(Answer):
     id: str
     status: Literal["pending"]
+
+
+class ApplicationStep(Answer):
+    code: str
+    name: str
+    name_en: str
+    service: str
+
+
+class RequiredDocumentInfo(Answer):
+    code: str
+    name: str
+    name_en: str
+    required: bool
+
+
+class ApplicationTypeInfo(Answer):
+    code: str
+    name: str
+    name_en: str
+    fee: int
+    steps: list[ApplicationStep]
+    required_documents: list[RequiredDocumentInfo]
+
+
+class ApplicationView(Answer):
+    id: str
+    tracking_code: str
+    type: str
+    fee: int
+    status: str
+    step: Optional[str] = None
+    steps: list[dict]
+    history: list[dict]
+    document_number: Optional[str] = None
+    valid_until: Optional[str] = None
+    ticket: Optional[dict] = None

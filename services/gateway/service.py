@@ -1,13 +1,15 @@
 """The gateway: the only HTTP edge. It authenticates, validates and translates;
 the rules live in the services it calls."""
+import base64
 import json
 import logging
+import re
 import uuid
 
 from werkzeug.wrappers import Response
 
 from shared.infrastructure.config import SettingsProvider
-from shared.contracts.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
+from shared.contracts.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized, Unavailable
 from shared.infrastructure.metrics import Metrics
 from shared.infrastructure.redis_store import Redis, display_key
 from shared.infrastructure.rpc import RpcProxy
@@ -21,6 +23,9 @@ from services.gateway.pages import PageRoutes
 from services.gateway.web import OFFICERS, SUPERVISORS, json_response, route
 
 RPC_TIMEOUT_S = 8
+# The documents service's check of an outcome: short, as a plain pass goes ahead without it.
+OUTCOME_CHECK_TIMEOUT_S = 2
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # the documents service checks the same limit
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,7 @@ class GatewayService(PageRoutes):
     # answered within the timeout expires and is never carried out (shared/infrastructure/rpc.py).
     queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
     notify = RpcProxy("notify", timeout=RPC_TIMEOUT_S)
+    documents = RpcProxy("documents", timeout=RPC_TIMEOUT_S)
     redis = Redis()
     settings = SettingsProvider()
     health_checks = HealthChecks()
@@ -172,13 +178,118 @@ class GatewayService(PageRoutes):
     @route("POST", "/api/counters/<int:counter>/complete", "Finish the current ticket", tags=["officer"],
            auth=OFFICERS, body=schemas.CompleteRequest, answer=schemas.TicketView, extra_statuses=OFFICER_ERRORS)
     def complete(self, request, counter, body, officer):
-        return self.counter_action("complete", officer, counter, body.model_dump())
+        """For a ticket of an application's step, the documents service first checks the
+        outcome against the step and keeps its details (the queue's event carries only the
+        outcome, never officer text). A plain pass is completed even while the documents
+        service is away: it catches up from the event."""
+        if body.outcome is not None:
+            current = (self.queue.counter_detail(self.site_code, counter) or {}).get("current")
+            if current is not None:
+                details = body.model_dump(include={"outcome", "note", "missing", "payment_reference"})
+                try:
+                    self.documents.with_timeout(OUTCOME_CHECK_TIMEOUT_S).prepare_outcome(
+                        self.site_code, current["id"], details, officer["username"])
+                except Unavailable:
+                    if body.outcome != "passed" or body.missing or body.payment_reference:
+                        raise
+                    log.warning("documents unavailable: pass of ticket at counter %s completed without it", counter)
+        return self.counter_action("complete", officer, counter, body.model_dump(include={"outcome", "note"}))
 
     @route("POST", "/api/counters/<int:counter>/transfer", "Move the current ticket to another service's queue",
            tags=["officer"], auth=OFFICERS, body=schemas.TransferRequest, answer=schemas.TicketView,
            extra_statuses=OFFICER_ERRORS)
     def transfer(self, request, counter, body, officer):
         return self.counter_action("transfer", officer, counter, body.model_dump())
+
+    @route("GET", "/api/counters/<int:counter>/application", "The application behind the counter's current "
+           "ticket, with the applicant (journaled)", tags=["officer"], auth=OFFICERS,
+           answer=schemas.ApplicationView, extra_statuses={403: "counter not opened by this officer",
+                                                           404: "no current ticket, or it belongs to no application"})
+    def counter_application(self, request, counter, officer):
+        detail = self.queue.counter_detail(self.site_code, counter)
+        if detail.get("opened_by") != officer["username"]:
+            raise Forbidden("Loket ini tidak dibuka oleh Anda.", "This counter was not opened by you.",
+                            {"counter": "not yours"})
+        if not detail.get("current"):
+            raise NotFound("Tidak ada tiket di loket ini.", "No ticket at this counter.", {"counter": "no ticket"})
+        return self.documents.application_for_ticket(self.site_code, detail["current"]["id"], officer["username"])
+
+    # --- applications (documents service) ------------------------------------------------
+
+    @route("GET", "/api/application-types", "The site's application types: steps, fees, required documents",
+           tags=["citizen"], answer=[schemas.ApplicationTypeInfo])
+    def application_types(self, request):
+        return self.documents.list_types(self.site_code)
+
+    @route("POST", "/api/applications", "Start an application (in the hall: with the first step's ticket)",
+           tags=["citizen"], body=schemas.ApplicationRequest, answer=schemas.ApplicationView, status=201,
+           json_only=True, extra_statuses={422: "bad NIK, birth date or type (the field is named)"})
+    def create_application(self, request, body):
+        # An officer at registration sends their token (journaled as the actor); a
+        # citizen online is limited per address like an anonymous ticket.
+        if request.headers.get("Authorization"):
+            actor = officer_of(request, self.settings, self.queue)["username"]
+        else:
+            self.limit_anonymous_issue(request)
+            actor = "citizen"
+        return self.with_application_url(self.documents.create_application(
+            self.site_code, body.model_dump(mode="json", exclude_none=True), actor))
+
+    @route("GET", "/api/applications/<tracking_code>", "The applicant's own application by its tracking code",
+           tags=["citizen"], answer=schemas.ApplicationView, extra_statuses={404: "no such application"})
+    def get_application(self, request, tracking_code):
+        return self.with_application_url(self.documents.get_application(self.site_code, tracking_code_of(tracking_code)))
+
+    def with_application_url(self, application):
+        """``track_url``: the applicant's status page, by tracking code."""
+        application["track_url"] = f"{self.settings.PTSP_PUBLIC_URL.rstrip('/')}/a/{application['tracking_code']}"
+        return application
+
+    @route("POST", "/api/applications/<tracking_code>/check-in", "Check in an online registration at the kiosk: "
+           "the next step's ticket", tags=["kiosk"], answer=schemas.ApplicationView,
+           extra_statuses={404: "no such application", 409: "not registered online, or lapsed"})
+    def check_in_application(self, request, tracking_code):
+        return self.documents.check_in(self.site_code, tracking_code_of(tracking_code), "kiosk")
+
+    @route("POST", "/api/applications/<tracking_code>/uploads/<document>", "Upload a scan or photo for one of "
+           "the type's documents (body: the file's bytes; PDF, JPEG or PNG by content, at most 5 MB)",
+           tags=["citizen"], status=201, max_body=UPLOAD_MAX_BYTES,
+           extra_statuses={404: "no such application", 409: "application closed",
+                           413: "larger than 5 MB", 422: "not a PDF, JPEG or PNG, or unknown document"})
+    def add_upload(self, request, tracking_code, document):
+        code = tracking_code_of(tracking_code)
+        data = request.get_data(cache=False)
+        if not re.match(r"^[a-z][a-z0-9_]{1,39}$", document):
+            raise InvalidInput("Jenis berkas tidak dikenal.", "Unknown document.", {"document": "a document code"})
+        return self.documents.add_upload(self.site_code, code, document, base64.b64encode(data).decode(), "citizen")
+
+    @route("GET", "/api/applications/<tracking_code>/uploads/<upload_id>", "An uploaded file, for the applicant "
+           "with the tracking code (and officers)", tags=["citizen"],
+           extra_statuses={404: "no such application or file"})
+    def get_upload(self, request, tracking_code, upload_id):
+        try:
+            upload_id = str(uuid.UUID(upload_id))
+        except ValueError:
+            raise NotFound("Berkas tidak ditemukan.", "File not found.", {"upload_id": "not a file id"}) from None
+        upload = self.documents.get_upload(self.site_code, tracking_code_of(tracking_code), upload_id)
+        # Served as what its bytes are, never rendered inline as something else.
+        return Response(base64.b64decode(upload["content"]), status=200, content_type=upload["content_type"],
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                                 "Content-Disposition": f'attachment; filename="{upload["document_code"]}"'})
+
+    @route("POST", "/api/officer/applications/<tracking_code>/review", "Review an online application: issue it "
+           "(passed) or return it with the reason (failed, incomplete)", tags=["officer"], auth=OFFICERS,
+           body=schemas.ReviewRequest, answer=schemas.ApplicationView,
+           extra_statuses={404: "no such application", 409: "not at a step reviewed without the citizen"})
+    def review_application(self, request, tracking_code, body, officer):
+        return self.documents.review(self.site_code, tracking_code_of(tracking_code), body.model_dump(),
+                                     officer["username"])
+
+    @route("GET", "/api/officer/applications/<tracking_code>", "An officer's search by tracking code, with the "
+           "applicant (journaled)", tags=["officer"], auth=OFFICERS, answer=schemas.ApplicationView,
+           extra_statuses={404: "no such application"})
+    def search_application(self, request, tracking_code, officer):
+        return self.documents.search(self.site_code, tracking_code_of(tracking_code), officer["username"])
 
     def counter_action(self, action, officer, counter, *args):
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)
@@ -365,6 +476,17 @@ def ticket_key_of(request):
         raise Unauthorized("Kunci tiket tidak valid.", "Invalid ticket key.", {"X-Ticket-Key": "malformed"},
                            code="ticket_key_required")
     return key
+
+
+TRACKING_CODE = re.compile(r"^[A-HJKMNP-Z2-9]{12}$")
+
+
+def tracking_code_of(value):
+    """Upper case, without the spaces and dashes a citizen may type."""
+    code = re.sub(r"[\s-]", "", value or "").upper()
+    if not TRACKING_CODE.match(code):
+        raise NotFound("Permohonan tidak ditemukan.", "Application not found.", {"tracking_code": "not a tracking code"})
+    return code
 
 
 def ticket_uuid(value):

@@ -9,8 +9,8 @@ changes meaning. Each service publishes to its own topic exchange
 Events carry no personal data: consumers that need a citizen's contact ask the
 owning service over RPC.
 """
-from datetime import datetime
-from typing import ClassVar, Optional
+from datetime import date, datetime
+from typing import ClassVar, Literal, Optional
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -115,7 +115,65 @@ QUEUE_EVENTS = {
 }
 
 
+class DocumentsEvent(Event):
+    """An application's journey. Ids, codes and dates only: the applicant's NIK,
+    name and contact stay in the documents schema."""
+    source: ClassVar[str] = "documents"
+
+    application_id: UUID
+    type: str                       # the application type's code, e.g. SKCK_NEW
+
+
+class ApplicationSubmitted(DocumentsEvent):
+    event_type: ClassVar[str] = "application_submitted"
+    step: Optional[str] = None
+    in_hall: bool
+
+
+class ApplicationStepCompleted(DocumentsEvent):
+    event_type: ClassVar[str] = "application_step_completed"
+    step: str
+    outcome: Outcome
+
+
+class ApplicationAdvanced(DocumentsEvent):
+    event_type: ClassVar[str] = "application_advanced"
+    from_step: Optional[str] = None
+    step: Optional[str] = None
+
+
+class ApplicationFailed(DocumentsEvent):
+    event_type: ClassVar[str] = "application_failed"
+    step: str
+    reason: Literal["failed", "incomplete"]
+    retake_after: Optional[date] = None
+
+
+class ApplicationReady(DocumentsEvent):
+    event_type: ClassVar[str] = "application_ready"
+    document_number: str
+    valid_until: Optional[date] = None
+
+
+class ApplicationCollected(DocumentsEvent):
+    event_type: ClassVar[str] = "application_collected"
+
+
+class ApplicationCancelled(DocumentsEvent):
+    event_type: ClassVar[str] = "application_cancelled"
+    reason: str
+
+
+DOCUMENTS_EVENTS = {
+    cls.event_type: cls
+    for cls in (
+        ApplicationSubmitted, ApplicationStepCompleted, ApplicationAdvanced, ApplicationFailed,
+        ApplicationReady, ApplicationCollected, ApplicationCancelled,
+    )
+}
+
+
 def parse_event(source: str, event_type: str, payload: dict) -> Event:
     """Validate an incoming payload against its model (consumers call this)."""
-    registry = {"queue": QUEUE_EVENTS}[source]
+    registry = {"queue": QUEUE_EVENTS, "documents": DOCUMENTS_EVENTS}[source]
     return registry[event_type].model_validate(payload)

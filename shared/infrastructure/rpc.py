@@ -241,6 +241,12 @@ class ServiceProxy(nameko_rpc.ServiceProxy):
     def __getattr__(self, name):
         return MethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener, **self.options)
 
+    def with_timeout(self, timeout):
+        """The same service with another wait, for one call whose caller can do
+        without the answer (e.g. a check it may skip when the service is away)."""
+        return ServiceProxy(self.worker_ctx, self.service_name, self.reply_listener,
+                            **{**self.options, "timeout": timeout})
+
 
 class RpcProxy(nameko_rpc.RpcProxy):
     """``RpcProxy(service, timeout=s)``: calls fail with ``Unavailable`` when the

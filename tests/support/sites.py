@@ -16,6 +16,7 @@ def make_site(conn, timezone="Asia/Jakarta", services=None, counters=None, offic
               service_options=None):
     """A site of its own for one test, open around the clock unless
     ``service_options`` (per service code) says otherwise. Returns its code."""
+    from services.documents.seed import seed_site
     from services.queue import catalog
 
     code = code or f"t-{uuid.uuid4().hex[:10]}"
@@ -33,5 +34,7 @@ def make_site(conn, timezone="Asia/Jakarta", services=None, counters=None, offic
         for n in range(1, officers + 1):
             catalog.upsert_officer(cur, site_id, f"petugas{n}", "officer", TEST_PASSWORD)
         catalog.upsert_officer(cur, site_id, "admin", "admin", TEST_PASSWORD)
+        # The documents service's application types for the site (its own schema).
+        seed_site(cur, code, timezone)
     conn.commit()
     return code

@@ -81,6 +81,7 @@ class System:
             TICKET_RATE_LIMIT="100000",
             QUEUE_METRICS_PORT=str(free_port()), GATEWAY_METRICS_PORT=str(free_port()),
             NOTIFY_METRICS_PORT=str(free_port()),
+            DOCUMENTS_METRICS_PORT=str(free_port()),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             PYTHONUNBUFFERED="1",
             **(extra_env or {}),
@@ -104,7 +105,8 @@ class System:
     def metrics_urls(self):
         return {"queue": f"http://127.0.0.1:{self.env['QUEUE_METRICS_PORT']}/metrics",
                 "gateway": f"http://127.0.0.1:{self.env['GATEWAY_METRICS_PORT']}/metrics",
-                "notify": f"http://127.0.0.1:{self.env['NOTIFY_METRICS_PORT']}/metrics"}
+                "notify": f"http://127.0.0.1:{self.env['NOTIFY_METRICS_PORT']}/metrics",
+                "documents": f"http://127.0.0.1:{self.env['DOCUMENTS_METRICS_PORT']}/metrics"}
 
     def mail(self):
         """The messages the sink has kept so far (``email.message.EmailMessage``s)."""
@@ -121,6 +123,8 @@ class System:
 
         recreate_database(self.database_url)
         subprocess.run([sys.executable, "-m", "services.queue.seed"], cwd=REPO, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "services.documents.seed"], cwd=REPO, env=self.env, check=True,
                        stdout=subprocess.DEVNULL)
         redis.Redis.from_url(self.redis_url).flushdb()
         if self.vhost:

@@ -214,3 +214,22 @@ def test_validity_and_document_numbers():
     assert add_months(date(2026, 11, 24), 60) == date(2031, 11, 24)
     assert document_number(TYPES_BY_CODE["SKCK_NEW"], 123, date(2026, 11, 24), "polres-demo") == \
         "SKCK/000123/XI/2026/POLRES-DEMO"
+
+
+def test_each_event_is_recorded_as_a_change_with_its_contract_model():
+    """Broke: the application's events were tuples the unit of work could not journal
+    or publish. Checks: every raised event is also a Change naming its pydantic model,
+    whose fields validate against it (ids and codes only)."""
+    from uuid import uuid4
+
+    from shared.contracts.events import DOCUMENTS_EVENTS
+
+    app = Application.start(uuid4(), TYPES_BY_CODE["SIM_A_NEW"], "Asia/Jakarta", T0, in_hall=True)
+    walk(app, ["registration", "health_check"])
+    app.record_outcome("failed", T0, note="tidak lulus")
+    assert [c.event_class.event_type for c in app.changes] == [kind for kind, _ in app.events]
+    for change in app.changes:
+        assert change.event_class is DOCUMENTS_EVENTS[change.event_class.event_type]
+        change.event_class(site="t-site", occurred_at=T0, **change.fields)
+    assert app.changes[-1].journal_data == {"step": "psychology_test", "reason": "failed",
+                                            "retake_after": "2026-12-01"}

@@ -15,7 +15,7 @@ const POLL_MS = 5000;
 
 const state = {
   session: null, counters: [], services: [], counter: null, detail: null, fetchedAt: 0,
-  busy: false, online: true, view: null, chosen: null,
+  busy: false, online: true, view: null, chosen: null, appTicket: null, application: null,
 };
 
 // ---- session ----------------------------------------------------------------------------
@@ -253,9 +253,61 @@ function render() {
     $("#cur-prio").replaceChildren(cur.priority && cur.priority !== "regular" ? el("span", { class: "badge gold" }, t(`priority.${cur.priority}`)) : "");
     $("#cur-recalls").textContent = String(cur.recall_count || 0);
   }
+  loadApplication(cur);
   tickTimes();
   renderQueues(d);
   updateButtons();
+}
+
+// ---- the application behind the current ticket (documents service) ---------------------------
+
+function loadApplication(cur) {
+  const id = cur ? cur.id : null;
+  if (id === state.appTicket) return;
+  state.appTicket = id;
+  state.application = null;
+  renderApplication();
+  if (!id) return;
+  authed("GET", `/api/counters/${state.counter}/application`, { timeout: 6000 }).then(({ data }) => {
+    if (state.appTicket === id) { state.application = data; renderApplication(); }
+  }).catch(() => { /* 404: a ticket of no application */ });
+}
+
+function renderApplication() {
+  const box = $("#cur-app");
+  const a = state.application;
+  box.hidden = !a;
+  if (!a) { box.replaceChildren(); return; }
+  const en = currentLang() === "en";
+  const step = a.current_step;
+  box.replaceChildren(
+    el("div", { class: "app-type" }, (en ? a.type_name_en : a.type_name) || a.type, " · ", a.tracking_code),
+    el("div", { class: "app-step", id: "cur-app-step" }, t("counter.app.step"), ": ", step ? (en ? step.name_en : step.name) : "—"),
+    el("div", { class: "app-who" }, a.applicant ? a.applicant.name : ""));
+}
+
+async function outcomeDetails(outcome, app) {
+  // What the step's outcome needs: a reason for a failure, the missing documents,
+  // the payment reference at the payment step.
+  const step = app.current_step || {};
+  let field;
+  if (outcome === "failed") {
+    field = el("textarea", { id: "outcome-note", rows: 3, maxlength: 500, required: true });
+  } else if (outcome === "incomplete") {
+    field = el("div", { id: "outcome-missing" }, ...app.required_documents.map((d) => el("label", { class: "check" },
+      el("input", { type: "checkbox", value: d.code }), " ", currentLang() === "en" ? d.name_en : d.name)));
+  } else if (step.records_payment) {
+    field = el("input", { id: "outcome-payment", type: "text", maxlength: 60, required: true });
+  } else {
+    return {};
+  }
+  const label = { failed: "counter.outcome.reason", incomplete: "counter.outcome.missing" }[outcome] || "counter.outcome.payment";
+  const ok = await ask({ title: t(label), text: "", body: field,
+    buttons: [{ label: t("counter.outcome.save"), value: true, class: "ok" }, { label: t("common.cancel"), value: false, class: "ghost" }] });
+  if (!ok) return null;
+  if (outcome === "failed") return { note: field.value.trim() };
+  if (outcome === "incomplete") return { missing: [...field.querySelectorAll("input:checked")].map((i) => i.value) };
+  return { payment_reference: field.value.trim() };
 }
 
 function tickTimes() {
@@ -336,13 +388,16 @@ async function act(action) {
     if (!choice) return;
     body = { service: choice };
   }
-  if (action === "complete" && (cur.application || cur.application_id)) {
+  const app = state.application && state.appTicket === cur.id ? state.application : null;
+  if (action === "complete" && app) {
     // tickets that belong to an application carry an outcome (documents issue)
     const outcome = await ask({ title: t("counter.outcome.title"), text: cur.number,
       buttons: ["passed", "incomplete", "failed"].map((o) => ({ label: t(`counter.outcome.${o}`), value: o, class: o === "passed" ? "ok" : "secondary" }))
         .concat([{ label: t("common.cancel"), value: null, class: "ghost" }]) });
     if (!outcome) return;
-    body = { outcome };
+    const details = await outcomeDetails(outcome, app);
+    if (details === null) return;
+    body = { outcome, ...details };
   }
   const run = () => perform(action, body);
   if (navigator.locks && navigator.locks.request) {

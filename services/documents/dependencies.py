@@ -1,0 +1,69 @@
+"""The documents service's resources: its store (the unit of work over the documents
+schema) and its metrics."""
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Gauge
+
+from shared.infrastructure.config import REPO_ROOT
+
+from shared.contracts import events
+from shared.infrastructure.unit_of_work import UnitOfWork, UnitOfWorkProvider, utcnow
+from services.documents.repository import DocumentsRepositories, journal_change
+from services.documents.storage import LocalDirectoryStore
+
+SCHEMA = "documents"
+
+
+class DocumentsMetrics:
+    """Labels are site, type and step codes only — never anything about an applicant."""
+
+    def __init__(self, registry):
+        self.submitted = Counter("ptsp_applications_submitted_total", "Applications started",
+                                 ["site", "type"], registry=registry)
+        self.steps = Counter("ptsp_application_steps_total", "Steps given an outcome",
+                             ["site", "type", "step", "outcome"], registry=registry)
+        self.ready = Counter("ptsp_applications_ready_total", "Documents issued", ["site", "type"],
+                             registry=registry)
+        # The same outbox figures as the queue's (the alert rules cover every service).
+        self.outbox_pending = Gauge("ptsp_outbox_pending", "Events committed but not yet published",
+                                    registry=registry)
+        self.outbox_oldest = Gauge("ptsp_outbox_oldest_age_seconds",
+                                   "Age of the oldest event not yet published (0 when none)", registry=registry)
+
+    def set_outbox(self, pending, oldest_age_s):
+        self.outbox_pending.set(pending)
+        self.outbox_oldest.set(oldest_age_s)
+
+    def after_commit(self, uow):
+        for event in uow.events:
+            if isinstance(event, events.ApplicationSubmitted):
+                self.submitted.labels(event.site, event.type).inc()
+            elif isinstance(event, events.ApplicationStepCompleted):
+                self.steps.labels(event.site, event.type, event.step, event.outcome).inc()
+            elif isinstance(event, events.ApplicationReady):
+                self.ready.labels(event.site, event.type).inc()
+
+
+class DocumentsStore(UnitOfWorkProvider):
+    """The documents schema: journaled units of work, metrics told after each commit."""
+
+    def __init__(self):
+        super().__init__(SCHEMA, DocumentsRepositories, journal=journal_change, after_commit=("metrics",))
+
+
+def unit_of_work_on(tx, site_code, actor):
+    """A unit of work on the consumer kit's transaction (the kit commits it together
+    with the processed event's id)."""
+    return UnitOfWork(tx, SCHEMA, DocumentsRepositories, site_code, utcnow(), actor, journal=journal_change)
+
+
+class UploadStorage(DependencyProvider):
+    """The uploads' store: a local directory (config ``UPLOAD_DIR``, default
+    var/uploads in the repository). A cluster would put an S3-compatible store
+    behind the same interface (services/documents/storage.py)."""
+
+    def setup(self):
+        root = self.container.config.get("UPLOAD_DIR") or REPO_ROOT / "var" / "uploads"
+        self.store = LocalDirectoryStore(root)
+
+    def get_dependency(self, worker_ctx):
+        return self.store

@@ -1,0 +1,345 @@
+"""The documents service's use cases: plain functions of a unit of work (and, where
+a step needs a ticket, the queue service's client). No nameko here.
+
+A hall step's ticket comes from the queue service (``issue_for_step``) with a
+request id made of the application, the step and the visit, so a retried use case
+or a redelivered event gets the same ticket, never a second one.
+"""
+import base64
+import hashlib
+import logging
+import uuid
+
+from shared.contracts.changes import Change
+from shared.contracts.errors import Conflict, InvalidInput, NotFound
+from services.documents.commands import NewApplication, OutcomeDetails
+from services.documents.domain import OPEN_STATUSES, Application, check_applicant, check_renewal, document_number
+from services.documents.repository import new_tracking_code
+from services.documents.storage import MAX_UPLOAD_BYTES, sniff
+
+log = logging.getLogger(__name__)
+
+ACTOR = "documents"
+
+
+def unknown_type(code):
+    return InvalidInput(f"Jenis permohonan {code} tidak dikenal.", f"Unknown application type {code}.",
+                        {"type": "unknown application type"})
+
+
+def not_an_application_ticket():
+    return NotFound("Tiket ini bukan bagian dari permohonan.", "This ticket belongs to no application.",
+                    {"ticket_id": "no application"})
+
+
+# --- types -----------------------------------------------------------------------------
+
+def type_view(kind, language="id"):
+    return {
+        "code": kind.code, "name": kind.name, "name_en": kind.name_en, "fee": kind.fee, "online": kind.online,
+        "validity_months": kind.validity_months,
+        "steps": [{"code": s.code, "name": s.name, "name_en": s.name_en, "service": s.service, "hall": s.hall}
+                  for s in kind.steps],
+        "required_documents": [{"code": d.code, "name": d.name, "name_en": d.name_en, "required": d.required}
+                               for d in kind.required_documents],
+    }
+
+
+def list_types(uow):
+    return [type_view(kind) for kind in uow.types.all()]
+
+
+# --- creating and checking in ---------------------------------------------------------------
+
+def check_new_application(uow, cmd: NewApplication):
+    """Everything that can refuse the request, before anything is written or issued."""
+    kind = uow.types.get(cmd.type.upper())
+    if kind is None:
+        raise unknown_type(cmd.type)
+    today = uow.now.astimezone(_zone(uow)).date()
+    check_applicant(kind, cmd.applicant.nik, cmd.applicant.birth_date, today)
+    check_renewal(kind, cmd.previous_valid_until, today)
+    return kind
+
+
+def create_application(uow, queue, cmd: NewApplication, kind):
+    """The application, its applicant, and for a hall visit the first step's ticket."""
+    application_id = uuid.uuid4()
+    facts = cmd.facts.model_dump(mode="json", exclude_defaults=True)
+    application = Application.start(application_id, kind, uow.site["timezone"], uow.now,
+                                    in_hall=cmd.in_hall and not kind.online, facts=facts)
+    applicant_id = uuid.uuid4()
+    a = cmd.applicant
+    uow.applicants.add(applicant_id, a.nik, a.name, a.birth_date, a.email, a.phone, cmd.language)
+    tracking_code = new_tracking_code()
+    while uow.applications.tracking_code_taken(tracking_code):  # 59 bits: practically never
+        tracking_code = new_tracking_code()
+    uow.applications.add(application, applicant_id, tracking_code, cmd.priority)
+    ticket = None
+    if application.status == "in_progress":
+        ticket = issue_step_ticket(uow, queue, application, cmd.language)
+    return application, ticket
+
+
+def check_in(uow, queue, tracking_code, language="id"):
+    """An online registration arrives in the hall: the next step's ticket."""
+    application = uow.applications.by_tracking_code(tracking_code, lock=True)
+    application.check_in(uow.now)
+    uow.applications.save(application)
+    return application, issue_step_ticket(uow, queue, application, language)
+
+
+def issue_step_ticket(uow, queue, application, language="id"):
+    """The ticket for the application's current step (None for a step served without
+    the citizen). The citizen keeps their first place in the hall's queues."""
+    step = application.current_step
+    if step is None or not step.hall:
+        return None
+    visit = uow.step_tickets.visits(application.id, step.code) + 1
+    request = {"service": step.service, "priority": application.meta["priority"], "language": language,
+               "request_id": f"documents:{application.id}:{step.code}:{visit}"}
+    first = application.meta.get("first_queued_at")
+    if first is not None:
+        request["queued_at"] = first.isoformat()
+    ticket = queue.issue_for_step(uow.site_code, request, ACTOR)
+    uow.step_tickets.link(ticket["id"], application.id, step.code)
+    if first is None:
+        application.meta["first_queued_at"] = _parse_time(ticket.get("issued_at"))
+        uow.applications.save(application)
+    uow.record(Change("ticket_linked", fields={"application_id": application.id},
+                      journal_data={"ticket_id": str(ticket["id"]), "step": step.code}))
+    return ticket
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+def prepare_outcome(uow, ticket_id, details: OutcomeDetails, officer):
+    """The officer's outcome details for the application behind ``ticket_id``, checked
+    against its current step before the queue completes the ticket (a refusal leaves
+    the ticket at the counter), kept until ticket_completed arrives."""
+    link = uow.step_tickets.get(ticket_id, lock=True)
+    if link is None:
+        return {"application": False}
+    application = uow.applications.get(link["application_id"], lock=True)
+    if link["state"] != "open" or application.step != link["step"]:
+        raise Conflict("Langkah ini sudah dinilai.", "This step already has its outcome.",
+                       {"ticket_id": "step already completed"}, code="invalid_transition")
+    # A dry run on a copy: the domain says whether the outcome can be taken.
+    trial = Application(application.id, application.kind, application.timezone, application.status,
+                        application.step, application.created_at, dict(application.facts), list(application.history))
+    trial.record_outcome(details.outcome, uow.now, officer, details.note, details.missing, details.payment_reference,
+                         number_for=lambda: "-")
+    _check_missing_codes(application.kind, details)
+    uow.step_tickets.set_details(ticket_id, {**details.model_dump(mode="json"), "officer": officer})
+    return {"application": True, "application_id": str(application.id), "step": link["step"]}
+
+
+def _check_missing_codes(kind, details):
+    known = {doc.code for doc in kind.required_documents}
+    unknown = [code for code in details.missing if code not in known]
+    if unknown:
+        raise InvalidInput("Kode berkas tidak dikenal: " + ", ".join(unknown) + ".",
+                           "Unknown document codes: " + ", ".join(unknown) + ".",
+                           {"missing": "one of " + ", ".join(sorted(known))})
+
+
+def ticket_completed(uow, queue, event):
+    """The queue completed a ticket. For a ticket of an application's open step: the
+    outcome moves the application on (and the citizen into the next step's queue).
+    Anything else — not ours, already handled, a step the application has left, no
+    outcome given — changes nothing (journaled where it is ours)."""
+    link = uow.step_tickets.get(event.ticket_id, lock=True)
+    if link is None:
+        return None
+    application = uow.applications.get(link["application_id"], lock=True)
+    if link["state"] != "open" or application.step != link["step"] or application.status not in (
+            "in_progress", "submitted", "ready"):
+        return None
+    if event.outcome is None:
+        uow.record(Change("completed_without_outcome", fields={"application_id": application.id},
+                          journal_data={"ticket_id": str(event.ticket_id), "step": link["step"]}))
+        uow.step_tickets.set_state(event.ticket_id, "stale")
+        return None
+    details = link["outcome_details"] or {}
+    if details.get("outcome") != event.outcome:
+        details = {}
+    # Entered without details (the documents service was away): the record says so.
+    note = details.get("note") or ("(alasan tidak dicatat)" if event.outcome == "failed" else None)
+    missing = details.get("missing") or (("unspecified",) if event.outcome == "incomplete" else ())
+    local_day = application.local_day(uow.now)
+
+    def number_for():
+        seq = uow.numbers.take_next(application.kind.document_prefix, local_day.year)
+        return document_number(application.kind, seq, local_day, uow.site_code)
+
+    try:
+        next_step = application.record_outcome(
+            event.outcome, uow.now, officer=details.get("officer") or f"loket {event.counter}", note=note,
+            missing=missing, payment_reference=details.get("payment_reference"), number_for=number_for)
+    except InvalidInput as refusal:
+        # Completed while this service was away, without what the step needs (a payment
+        # reference): the step is not passed; the citizen is called to it again.
+        application.changes.clear()
+        uow.step_tickets.set_state(event.ticket_id, "stale")
+        uow.record(Change("outcome_refused", fields={"application_id": application.id},
+                          journal_data={"ticket_id": str(event.ticket_id), "step": link["step"],
+                                        "fields": sorted(refusal.fields)}))
+        return issue_step_ticket(uow, queue, application)
+    uow.step_tickets.set_state(event.ticket_id, "done")
+    uow.applications.save(application)
+    if next_step is not None:
+        return issue_step_ticket(uow, queue, application)
+    return None
+
+
+def review(uow, tracking_code, details: OutcomeDetails, officer):
+    """An officer's review of a step served without the citizen (an online report or
+    permit): issued (passed), returned with the reason (failed) or incomplete. The
+    citizen then collects at the hall or downloads; no ticket is issued for them."""
+    application = uow.applications.by_tracking_code(tracking_code, lock=True)
+    step = application.current_step
+    if step is None or step.hall:
+        raise Conflict("Langkah ini dilayani di loket.", "This step is served at a counter.",
+                       {"step": application.step or "none"}, code="invalid_transition")
+    _check_missing_codes(application.kind, details)
+    local_day = application.local_day(uow.now)
+
+    def number_for():
+        seq = uow.numbers.take_next(application.kind.document_prefix, local_day.year)
+        return document_number(application.kind, seq, local_day, uow.site_code)
+
+    application.record_outcome(details.outcome, uow.now, officer, details.note, details.missing,
+                               details.payment_reference, number_for=number_for)
+    uow.applications.save(application)
+    return application
+
+
+# --- views ----------------------------------------------------------------------------------
+
+def application_view(uow, queue, application):
+    """What the applicant sees: their own application and nothing about anyone else."""
+    kind = application.kind
+    done = {}
+    for record in application.history:
+        done.setdefault(record.step, record.outcome if record.outcome != "passed" else "passed")
+        if record.outcome == "passed":
+            done[record.step] = "passed"
+    steps = []
+    for step in kind.steps:
+        if step.code == application.step:
+            state = "current"
+        elif done.get(step.code) == "passed":
+            state = "passed"
+        elif application._skips(step, uow.now):
+            state = "skipped"
+        else:
+            state = "pending"
+        steps.append({"code": step.code, "name": step.name, "name_en": step.name_en, "service": step.service,
+                      "state": state})
+    history = [{"step": r.step, "outcome": r.outcome, "at": r.at.isoformat(), "note": r.note,
+                "retake_after": r.retake_after.isoformat() if r.retake_after else None, "missing": list(r.missing)}
+               for r in application.history]
+    ticket = None
+    link = uow.step_tickets.current(application.id)
+    if link is not None and application.step == link["step"]:
+        ticket = queue.get_ticket(uow.site_code, str(link["ticket_id"]))
+    return {
+        "id": str(application.id), "tracking_code": application.meta["tracking_code"], "type": kind.code,
+        "type_name": kind.name, "type_name_en": kind.name_en, "fee": kind.fee, "status": application.status,
+        "step": application.step, "steps": steps, "history": history,
+        "document_number": application.document_number,
+        "valid_until": application.valid_until.isoformat() if application.valid_until else None,
+        "ticket": ticket, "uploads": upload_views(uow, application),
+    }
+
+
+def officer_view(uow, queue, application, officer, reason):
+    """An officer's view: the applicant's name and NIK too, with the read journaled."""
+    view = application_view(uow, queue, application)
+    applicant = uow.applicants.get(application.meta["applicant_id"])
+    view["applicant"] = {"nik": applicant["nik"], "name": applicant["name"],
+                         "birth_date": applicant["birth_date"].isoformat()}
+    view["required_documents"] = [{"code": d.code, "name": d.name, "name_en": d.name_en, "required": d.required}
+                                  for d in application.kind.required_documents]
+    step = application.current_step
+    view["current_step"] = None if step is None else {
+        "code": step.code, "name": step.name, "name_en": step.name_en, "records_payment": step.records_payment,
+        "retake_days": step.retake_days, "issues_document": step.issues_document}
+    uow.record(Change("officer_view", fields={"application_id": application.id},
+                      journal_data={"officer": officer, "reason": reason}))
+    return view
+
+
+def application_for_ticket(uow, ticket_id):
+    link = uow.step_tickets.get(ticket_id)
+    if link is None:
+        raise not_an_application_ticket()
+    return uow.applications.get(link["application_id"])
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+def add_upload(uow, store, tracking_code, document_code, data: bytes):
+    """A scan or photo for one of the type's documents: PDF, JPEG or PNG by its bytes,
+    at most MAX_UPLOAD_BYTES. The file is written first, then the row: a failed
+    commit leaves an unreferenced file, never a row without its file."""
+    application = uow.applications.by_tracking_code(tracking_code)
+    if application.status not in OPEN_STATUSES:
+        raise Conflict("Permohonan sudah ditutup.", "The application is closed.", {"status": application.status},
+                       code="invalid_transition")
+    known = {doc.code for doc in application.kind.required_documents}
+    if document_code not in known:
+        raise InvalidInput("Jenis berkas tidak dikenal.", "Unknown document.",
+                           {"document": "one of " + ", ".join(sorted(known))})
+    if not data:
+        raise InvalidInput("Berkas kosong.", "The file is empty.", {"file": "empty"})
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"Berkas lebih dari {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                           f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                           {"file": f"at most {MAX_UPLOAD_BYTES} bytes"})
+    content_type = sniff(data)
+    if content_type is None:
+        raise InvalidInput("Berkas harus PDF, JPEG atau PNG.", "The file must be a PDF, JPEG or PNG.",
+                           {"file": "PDF, JPEG or PNG only (by content)"})
+    upload_id, key = uuid.uuid4(), uuid.uuid4().hex
+    store.put(key, data)
+    uow.uploads.add(upload_id, application.id, document_code, content_type, len(data),
+                    hashlib.sha256(data).hexdigest(), key, uow.actor, uow.now)
+    uow.record(Change("upload", fields={"application_id": application.id},
+                      journal_data={"upload_id": str(upload_id), "document": document_code,
+                                    "content_type": content_type, "size": len(data)}))
+    return {"id": str(upload_id), "document_code": document_code, "content_type": content_type, "size": len(data)}
+
+
+def get_upload(uow, store, application, upload_id):
+    row = uow.uploads.get(application.id, upload_id)
+    if row is None:
+        raise NotFound("Berkas tidak ditemukan.", "File not found.", {"upload_id": "unknown"})
+    return {"content_type": row["content_type"], "document_code": row["document_code"],
+            "content": base64.b64encode(store.get(row["storage_key"])).decode()}
+
+
+def upload_views(uow, application):
+    return [{"id": str(r["id"]), "document_code": r["document_code"], "content_type": r["content_type"],
+             "size": r["size"], "at": r["created_at"].isoformat()} for r in uow.uploads.of(application.id)]
+
+
+def applicant_contact(uow, application_id):
+    """The applicant's contact, for notify at send time; the read is journaled."""
+    application = uow.applications.get(application_id)
+    applicant = uow.applicants.get(application.meta["applicant_id"])
+    uow.record(Change("read_contact", fields={"application_id": application.id}))
+    return {"email": applicant["email"], "phone": applicant["phone"], "language": applicant["language"]}
+
+
+def _zone(uow):
+    from zoneinfo import ZoneInfo
+    return ZoneInfo(uow.site["timezone"])
+
+
+def _parse_time(value):
+    from datetime import datetime
+    if value is None:
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+

@@ -1,0 +1,3 @@
+from shared.infrastructure.alembic_env import run_migrations
+
+run_migrations()

@@ -1,0 +1,32 @@
+"""The uploads' storage on its own: types from the bytes, keys never from names."""
+import pytest
+
+from services.documents.storage import LocalDirectoryStore, sniff
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b"%PDF-1.7\n...", "application/pdf"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"),
+    (b"MZ\x90\x00", None),                    # an executable, whatever it is called
+    (b"<html><script>", None),
+    (b"", None),
+    (b" %PDF-1.7", None),                     # the signature must come first
+])
+def test_the_type_comes_from_the_first_bytes(data, expected):
+    """Broke: a file's type could be taken from its name. Checks: PDF, JPEG and PNG by
+    their signatures; anything else is None."""
+    assert sniff(data) == expected
+
+
+def test_the_local_store_keeps_files_under_its_own_keys_only(tmp_path):
+    """Broke: a client's file name could become a path. Checks: a file is stored and
+    read back under a hex key; a key that is a path or a name is refused."""
+    store = LocalDirectoryStore(tmp_path / "uploads")
+    key = "0123456789abcdef0123456789abcdef"
+    store.put(key, b"%PDF-1")
+    assert store.get(key) == b"%PDF-1"
+    for bad in ("../../etc/passwd", "scan.pdf", key.upper(), ""):
+        with pytest.raises(ValueError):
+            store.put(bad, b"x")
+    assert [p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file()] == [key]
