@@ -1,6 +1,7 @@
 """Strict HTTP at the gateway (issue 6): framing a keep-alive client can rely on, the
 documented JSON error for every status, limits and timeouts, and bad input that
 gives a 4xx instead of a 500 — through the real gateway and queue services."""
+import io
 import json
 import logging
 import re
@@ -9,6 +10,7 @@ import time
 import uuid
 
 import httpx
+from PIL import Image
 import psycopg
 import pytest
 import requests
@@ -66,12 +68,16 @@ def no_tracebacks(caplog):
 
 # --- one keep-alive connection through every route ------------------------------------------------
 
-def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gateway, site):
+def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gateway, site, runner_factory,
+                                                                           service_config):
     """Broke: 204, 304 and HEAD answers went out chunked with a `0\\r\\n\\r\\n` body, so
     httpx/h11 failed on the next request with "illegal status line". Checks: one
     httpx connection (one local port) carries a request to every route of the
     OpenAPI document, plus a 204, three 304s, HEAD answers, 404 and 405; every
     answer parses, no answer is a 5xx (but speech without espeak-ng)."""
+    from services.notify.service import NotifyService
+
+    runner_factory(service_config, NotifyService).start()  # the supervisor's dead letters are notify's
     ports = set()
     seen = set()
 
@@ -153,6 +159,30 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         call("POST", "/api/admin/kiosks/{kiosk_id}/revoke", {200}, supervisor, kiosk_id=kiosk["id"])
         call("GET", "/api/speech?text=A-001&voice=id", {200, 503})
         seen.add(("GET", "/api/speech"))
+
+        # Applications (documents service) and the supervisor's dead letters (notify).
+        call("GET", "/api/application-types", {200})
+        applicant = {"nik": "3174051708900001", "name": "Budi", "birth_date": "1990-08-17"}
+        in_hall = call("POST", "/api/applications", {201}, body={"type": "SKCK_NEW", "applicant": applicant}).json()
+        call("GET", "/api/applications/{tracking_code}", {200}, tracking_code=in_hall["tracking_code"])
+        call("POST", "/api/applications/{tracking_code}/check-in", {409}, tracking_code=in_hall["tracking_code"])
+        online = call("POST", "/api/applications", {201},
+                      body={"type": "LOST_ITEM_REPORT", "applicant": applicant, "in_hall": False}).json()
+        png = io.BytesIO()
+        Image.new("RGB", (4, 4), "white").save(png, format="PNG")
+        uploaded = client.post(f"/api/applications/{online['tracking_code']}/uploads/police_report",
+                               content=png.getvalue(), headers={"Content-Type": "image/png"})
+        assert uploaded.status_code == 201, uploaded.text
+        seen.add(("POST", "/api/applications/{tracking_code}/uploads/{document}"))
+        call("GET", "/api/applications/{tracking_code}/uploads/{upload_id}", {200},
+             tracking_code=online["tracking_code"], upload_id=uploaded.json()["id"])
+        call("GET", "/api/officer/applications/{tracking_code}", {200}, officer,
+             tracking_code=online["tracking_code"])
+        call("POST", "/api/officer/applications/{tracking_code}/review", {200}, officer, {"outcome": "passed"},
+             tracking_code=online["tracking_code"])
+        call("GET", "/api/counters/{counter}/application", {403, 404}, officer, counter=1)
+        call("GET", "/api/admin/notifications/dead", {200}, supervisor)
+        call("POST", "/api/admin/notifications/{delivery_id}/resend", {404}, supervisor, delivery_id=uuid.uuid4())
 
         display = call("GET", "/api/display", {200})
         call("GET", "/api/display", {304}, {"If-None-Match": display.headers["ETag"]})
