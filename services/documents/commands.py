@@ -5,11 +5,11 @@ from typing import Optional
 
 from pydantic import Field, field_validator
 
-from shared.contracts.commands import Command, parse  # noqa: F401 - part of this module's interface
+from shared.contracts.commands import (  # noqa: F401 - parse is part of this module's interface
+    Command, EmailAddress, PhoneNumber, parse,
+)
 from shared.contracts.enums import Language, Outcome, Priority
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 CODE = r"^[A-Za-z][A-Za-z0-9_]{1,39}$"
 
 
@@ -17,27 +17,8 @@ class Applicant(Command):
     nik: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=120)
     birth_date: date
-    email: Optional[str] = Field(None, max_length=254)
-    phone: Optional[str] = Field(None, max_length=20)
-
-    @field_validator("email")
-    @classmethod
-    def email_shape(cls, value):
-        if value is not None and not EMAIL.match(value):
-            raise ValueError("not an e-mail address")
-        return value.lower() if value else value
-
-    @field_validator("phone")
-    @classmethod
-    def phone_shape(cls, value):
-        if value is None:
-            return value
-        digits = re.sub(r"[\s\-().]", "", value)
-        if digits.startswith("0"):
-            digits = "+62" + digits[1:]  # local Indonesian form 08… → +628…
-        if not PHONE.match(digits):
-            raise ValueError("not a phone number")
-        return digits
+    email: Optional[EmailAddress] = None
+    phone: Optional[PhoneNumber] = None
 
 
 class Facts(Command):

@@ -1,10 +1,11 @@
 """What callers may ask of the queue service, validated at its RPC boundary."""
-import re
 from typing import Annotated, Optional
 
-from pydantic import AwareDatetime, BeforeValidator, Field, field_validator
+from pydantic import AwareDatetime, BeforeValidator, Field
 
-from shared.contracts.commands import Command, parse  # noqa: F401 - parse is part of this module's interface
+from shared.contracts.commands import (  # noqa: F401 - parse is part of this module's interface
+    Command, EmailAddress, PhoneNumber, parse,
+)
 from shared.contracts.enums import Language, Outcome, Priority, Role
 
 ServiceCode = Annotated[
@@ -13,32 +14,11 @@ ServiceCode = Annotated[
     Field(min_length=2, max_length=30, pattern=r"^[A-Z][A-Z0-9_]+$"),
 ]
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 
 
 class Contact(Command):
-    email: Optional[str] = Field(None, max_length=254)
-    phone: Optional[str] = Field(None, max_length=20)
-
-    @field_validator("email")
-    @classmethod
-    def email_shape(cls, value):
-        if value is not None and not EMAIL.match(value):
-            raise ValueError("not an e-mail address")
-        return value.lower() if value else value
-
-    @field_validator("phone")
-    @classmethod
-    def phone_shape(cls, value):
-        if value is None:
-            return value
-        digits = re.sub(r"[\s\-().]", "", value)
-        if digits.startswith("0"):
-            digits = "+62" + digits[1:]  # local Indonesian form 08… → +628…
-        if not PHONE.match(digits):
-            raise ValueError("not a phone number")
-        return digits
+    email: Optional[EmailAddress] = None
+    phone: Optional[PhoneNumber] = None
 
 
 class IssueTicket(Command):

@@ -1,8 +1,9 @@
 """The base of every service's commands: what callers may ask, validated at the
 RPC boundary. A refusal is an InvalidInput naming each bad field."""
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.contracts.errors import InvalidInput
 
@@ -18,6 +19,31 @@ def has_control_characters(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(isinstance(item, str) and CONTROL_CHARACTERS.search(item) for item in value)
     return False
+
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE = re.compile(r"^\+?[0-9]{8,15}$")
+
+
+def _email(value):
+    if not EMAIL.match(value):
+        raise ValueError("not an e-mail address")
+    return value.lower()
+
+
+def _phone(value):
+    digits = re.sub(r"[\s\-().]", "", value)
+    if digits.startswith("0"):
+        digits = "+62" + digits[1:]  # local Indonesian form 08… → +628…
+    if not PHONE.match(digits):
+        raise ValueError("not a phone number")
+    return digits
+
+
+# A citizen's contact, as every service takes it: an e-mail address (lower case) and
+# a phone number in international form.
+EmailAddress = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+PhoneNumber = Annotated[str, Field(max_length=20), AfterValidator(_phone)]
 
 
 class Command(BaseModel):
