@@ -126,7 +126,7 @@ class UnitOfWorkProvider(Database):
     """
 
     def __init__(self, schema, repositories, journal=None, after_commit=(), rules=None, publishes_events=False,
-                 max_size=10):
+                 max_size=None):
         super().__init__(max_size=max_size)
         if publishes_events:
             # The relay that takes the outbox's committed events to RabbitMQ.
