@@ -122,7 +122,10 @@ function tickClock() {
 }
 
 bindLangToggle($("#lang"), { persist: false });
-onLangChange(() => { renderTiles(true); tickClock(); if (state.service) renderChosen(); if (state.ticket) renderTicket(state.ticket); renderKeyboard(); });
+onLangChange(() => {
+  renderTiles(true); tickClock(); if (state.service) renderChosen(); if (state.ticket) renderTicket(state.ticket); renderKeyboard();
+  $("#contact-label").textContent = state.contactKind === "none" ? "" : t(`kiosk.contact.label.${state.contactKind}`);
+});
 
 // ---- services ------------------------------------------------------------------------
 
@@ -182,7 +185,6 @@ function renderTiles(force = false) {
     const closedMeta = [el("span", { class: "badge bad" }, t("kiosk.closed")), closedReason(svc) ? el("span", { class: "badge" }, closedReason(svc)) : null];
     const tile = el("button", {
       type: "button", class: `tile${open ? "" : " closed"}`, dataset: { service: svc.code },
-      "aria-label": `${svc.prefix} ${serviceName(svc)}${open ? "" : " — " + t("kiosk.closed")}`,
       onclick: () => choose(svc),
     },
     el("span", { class: "svc-chip" }, svc.prefix || "?"),
@@ -194,6 +196,11 @@ function renderTiles(force = false) {
     box.append(tile);
     if (hadFocus === svc.code) tile.focus({ preventScroll: true });
   });
+  const active = document.activeElement;
+  if (state.screen === "start" && (!active || active === document.body)) {
+    const first = $(".tile:not([disabled])");
+    if (first) first.focus({ preventScroll: true });
+  }
 }
 
 function serviceIndex(code) { return Math.max(0, state.services.findIndex((s) => s.code === code)) % 6; }
@@ -239,7 +246,11 @@ $("#prio").addEventListener("keydown", (e) => {
 
 function setContactKind(kind) {
   state.contactKind = kind;
-  $$(".ctab").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.kind === kind)));
+  $$(".ctab").forEach((b) => {
+    b.setAttribute("aria-selected", String(b.dataset.kind === kind));
+    b.tabIndex = b.dataset.kind === kind ? 0 : -1;
+  });
+  $("#contact-label").textContent = kind === "none" ? "" : t(`kiosk.contact.label.${kind}`);
   $("#contact-entry").hidden = kind === "none";
   const input = $("#contact-input");
   input.value = "";
@@ -250,6 +261,16 @@ function setContactKind(kind) {
   renderKeyboard();
 }
 $$(".ctab").forEach((b) => b.addEventListener("click", () => setContactKind(b.dataset.kind)));
+$("#contact-tabs").addEventListener("keydown", (e) => {
+  const order = $$(".ctab");
+  const i = order.findIndex((b) => b.dataset.kind === state.contactKind);
+  const to = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: order.length - 1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  const next = order[(to + order.length) % order.length];
+  setContactKind(next.dataset.kind);
+  next.focus();
+});
 
 const KEYS = {
   phone: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], ["+", "0", "⌫"]],
