@@ -1,7 +1,7 @@
 """What callers may ask of the documents service, validated at its RPC boundary."""
 import re
 from datetime import date
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 
@@ -50,3 +50,36 @@ class OutcomeDetails(Command):
             if not re.match(r"^[a-z][a-z0-9_]{1,39}$", code):
                 raise ValueError("document codes, e.g. kk, photo")
         return value
+
+
+STEP_CODE = r"^[a-z][a-z0-9_]{1,39}$"
+SERVICE_CODE = r"^[A-Z][A-Z0-9_]{0,29}$"
+
+
+class StepSettings(Command):
+    """One step of a type, as a supervisor sets it (the flags say what the step does
+    in the journey; the queue service serves it)."""
+    code: str = Field(pattern=STEP_CODE)
+    name: str = Field(min_length=1, max_length=80)
+    name_en: str = Field(min_length=1, max_length=80)
+    service: str = Field(pattern=SERVICE_CODE)
+    retake_days: int = Field(0, ge=0, le=365)
+    skip_if: Optional[Literal["has_fingerprint_card", "psychology_certificate"]] = None
+    issues_document: bool = False
+    collection: bool = False
+    records_payment: bool = False
+    hall: bool = True
+
+
+class DocumentSettings(Command):
+    code: str = Field(pattern=STEP_CODE)
+    name: str = Field(min_length=1, max_length=120)
+    name_en: str = Field(min_length=1, max_length=120)
+    required: bool = True
+
+
+class TypeSettings(Command):
+    """A supervisor's change of an application type at their site."""
+    fee: int = Field(ge=0, le=100_000_000)
+    steps: list[StepSettings] = Field(min_length=1, max_length=20)
+    required_documents: list[DocumentSettings] = Field(default_factory=list, max_length=20)

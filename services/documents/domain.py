@@ -10,6 +10,7 @@ that prints the document gives it its number and validity; collection closes the
 application. The application records the events it raises (``events``) for the
 service to publish; it never talks to the queue itself.
 """
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Optional
@@ -69,6 +70,55 @@ class ApplicationType:
             if step.code == code:
                 return step
         raise KeyError(code)
+
+
+SKIP_FACTS = ("has_fingerprint_card", "psychology_certificate")
+
+
+def revise_type(kind: ApplicationType, fee: int, steps: tuple, required_documents: tuple,
+                services: set) -> ApplicationType:
+    """The type with a supervisor's fee, steps and required documents, refused (naming
+    the field) when its applications could not walk it: each step served by one of the
+    site's queue services, step and document codes unique, exactly one step that
+    issues the document, collection only as the last step."""
+    fields, message_id, message_en = {}, [], []
+
+    def refuse(name, text_id, text_en, detail):
+        fields.setdefault(name, detail)
+        message_id.append(text_id)
+        message_en.append(text_en)
+
+    seen = set()
+    for i, step in enumerate(steps):
+        if step.code in seen:
+            refuse(f"steps.{i}.code", f"Kode langkah {step.code} dipakai dua kali.",
+                   f"The step code {step.code} is used twice.", "duplicate step code")
+        seen.add(step.code)
+        if step.service not in services:
+            refuse(f"steps.{i}.service", f"Layanan {step.service} tidak ada di kantor ini.",
+                   f"There is no service {step.service} at this site.", "unknown queue service")
+        if step.collection and i != len(steps) - 1:
+            refuse(f"steps.{i}.collection", "Pengambilan harus langkah terakhir.",
+                   "Collection must be the last step.", "only the last step may be the collection")
+        if step.skip_if is not None and step.skip_if not in SKIP_FACTS:
+            refuse(f"steps.{i}.skip_if", "Syarat lewati langkah tidak dikenal.", "Unknown skip condition.",
+                   "one of " + ", ".join(SKIP_FACTS))
+    issuing = [i for i, step in enumerate(steps) if step.issues_document]
+    if len(issuing) != 1:
+        refuse("steps", "Tepat satu langkah harus menerbitkan dokumen.",
+               "Exactly one step must issue the document.", "exactly one step with issues_document")
+    elif any(step.collection for step in steps[:issuing[0]]):
+        refuse("steps", "Pengambilan harus setelah penerbitan dokumen.",
+               "Collection must come after the document is issued.", "collection before issues_document")
+    codes = set()
+    for i, doc in enumerate(required_documents):
+        if doc.code in codes:
+            refuse(f"required_documents.{i}.code", f"Kode berkas {doc.code} dipakai dua kali.",
+                   f"The document code {doc.code} is used twice.", "duplicate document code")
+        codes.add(doc.code)
+    if fields:
+        raise InvalidInput(" ".join(message_id), " ".join(message_en), fields)
+    return dataclasses.replace(kind, fee=fee, steps=tuple(steps), required_documents=tuple(required_documents))
 
 
 # --- the applicant ----------------------------------------------------------------------

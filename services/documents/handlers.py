@@ -6,15 +6,19 @@ request id made of the application, the step and the visit, so a retried use cas
 or a redelivered event gets the same ticket, never a second one.
 """
 import base64
+import dataclasses
 import hashlib
 import logging
 import uuid
 
 from shared.contracts.changes import Change
 from shared.contracts.errors import Conflict, InvalidInput, NotFound
-from services.documents.commands import NewApplication, OutcomeDetails
-from services.documents.domain import OPEN_STATUSES, Application, check_applicant, check_renewal, document_number
-from services.documents.repository import new_tracking_code
+from services.documents.commands import NewApplication, OutcomeDetails, TypeSettings
+from services.documents.domain import (
+    OPEN_STATUSES, Application, RequiredDocument, StepDef, check_applicant, check_renewal, document_number,
+    revise_type,
+)
+from services.documents.repository import new_tracking_code, type_of
 from services.documents.storage import MAX_UPLOAD_BYTES, sniff
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,39 @@ def type_view(kind, language="id"):
 
 def list_types(uow):
     return [type_view(kind) for kind in uow.types.all()]
+
+
+def type_settings_view(row):
+    """What a supervisor edits: the type with every step's settings and its last change."""
+    kind = type_of(row)
+    view = type_view(kind)
+    view["steps"] = [dataclasses.asdict(step) for step in kind.steps]
+    view["updated_at"] = row["updated_at"].isoformat() if row.get("updated_at") else None
+    view["updated_by"] = row.get("updated_by")
+    return view
+
+
+def admin_types(uow):
+    return [type_settings_view(row) for row in uow.types.all_rows()]
+
+
+def update_type(uow, queue, code, cmd: TypeSettings):
+    """A supervisor changes a type's fee, steps and required documents at their site.
+    Applications started afterwards walk the new steps; one in progress keeps the type
+    it started with (its own copy). Journaled with the supervisor."""
+    if not uow.types.lock(code):
+        raise NotFound(f"Jenis permohonan {code} tidak dikenal.", f"Unknown application type {code}.",
+                       {"code": "unknown application type"})
+    kind = uow.types.get(code)
+    services = {s["code"] for s in queue.admin_services(uow.site_code) if s.get("active", True)}
+    revised = revise_type(kind, cmd.fee, tuple(StepDef(**s.model_dump()) for s in cmd.steps),
+                          tuple(RequiredDocument(**d.model_dump()) for d in cmd.required_documents), services)
+    uow.types.update(revised, uow.now, uow.actor)
+    uow.record(Change("type_updated", journal_data={
+        "type": code, "fee": {"from": kind.fee, "to": revised.fee},
+        "steps": [f"{s.code}@{s.service}+{s.retake_days}d" for s in revised.steps],
+        "required_documents": [d.code for d in revised.required_documents]}))
+    return type_settings_view(uow.types.get_row(code))
 
 
 # --- creating and checking in ---------------------------------------------------------------

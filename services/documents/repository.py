@@ -128,6 +128,31 @@ class Types:
         row = self.cur.fetchone()
         return type_of(row) if row else None
 
+    def get_row(self, code):
+        """The type's row with its last change (who, when), for the supervisor."""
+        self.cur.execute("SELECT * FROM documents.application_types WHERE site_code = %s AND code = %s AND active",
+                         (self.site_code, code))
+        return self.cur.fetchone()
+
+    def all_rows(self):
+        self.cur.execute("SELECT * FROM documents.application_types WHERE site_code = %s AND active "
+                         "ORDER BY sort_order, code", (self.site_code,))
+        return self.cur.fetchall()
+
+    def lock(self, code):
+        self.cur.execute("SELECT code FROM documents.application_types WHERE site_code = %s AND code = %s AND active "
+                         "FOR UPDATE", (self.site_code, code))
+        return self.cur.fetchone() is not None
+
+    def update(self, kind: ApplicationType, at, actor):
+        """A supervisor's change of the type's fee, steps and required documents."""
+        row = type_to_row(kind)
+        self.cur.execute(
+            """UPDATE documents.application_types SET fee = %s, steps = %s, required_documents = %s,
+                   updated_at = %s, updated_by = %s WHERE site_code = %s AND code = %s""",
+            (row["fee"], Jsonb(row["steps"]), Jsonb(row["required_documents"]), at, actor, self.site_code,
+             kind.code))
+
 
 # --- applications ----------------------------------------------------------------------------
 
@@ -136,11 +161,9 @@ class Applications:
         self.cur, self.site_code, self.uow, self.types, self.timezone = cur, site_code, uow, types, timezone
 
     def _load(self, row):
-        kind = self.types.get(row["type_code"])
-        if kind is None:  # a type switched off later still serves its applications
-            self.cur.execute("SELECT * FROM documents.application_types WHERE site_code = %s AND code = %s",
-                             (self.site_code, row["type_code"]))
-            kind = type_of(self.cur.fetchone())
+        # The type as it was when the application started: a supervisor's later
+        # change of steps, fees or documents applies to applications started afterwards.
+        kind = type_of(row["kind"])
         self.cur.execute("SELECT * FROM documents.step_history WHERE application_id = %s ORDER BY id", (row["id"],))
         history = [StepRecord(h["step"], h["outcome"], h["at"], h["officer"], h["note"], h["retake_after"],
                               tuple(h["missing"]), h["payment_reference"]) for h in self.cur.fetchall()]
@@ -172,11 +195,12 @@ class Applications:
 
     def add(self, application: Application, applicant_id, tracking_code, priority):
         self.cur.execute(
-            """INSERT INTO documents.applications (id, site_code, type_code, applicant_id, tracking_code, status,
-                   step, facts, priority, created_at, updated_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            (application.id, self.site_code, application.kind.code, applicant_id, tracking_code, application.status,
-             application.step, Jsonb(application.facts), priority, application.created_at, self.uow.now))
+            """INSERT INTO documents.applications (id, site_code, type_code, kind, applicant_id, tracking_code,
+                   status, step, facts, priority, created_at, updated_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (application.id, self.site_code, application.kind.code, Jsonb(type_to_row(application.kind)),
+             applicant_id, tracking_code, application.status, application.step, Jsonb(application.facts), priority,
+             application.created_at, self.uow.now))
         application.saved_history = 0
         application.meta = {"tracking_code": tracking_code, "applicant_id": applicant_id, "priority": priority,
                             "first_queued_at": None}

@@ -13,7 +13,7 @@ from shared.infrastructure.outbox import OutboxRelay
 from shared.infrastructure.rpc import RpcProxy, rpc
 from services.documents import handlers
 from services.documents import repository as repo
-from services.documents.commands import NewApplication, OutcomeDetails, parse
+from services.documents.commands import NewApplication, OutcomeDetails, TypeSettings, parse
 from services.documents.dependencies import DocumentsMetrics, DocumentsStore, UploadStorage, unit_of_work_on
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,20 @@ class DocumentsService:
         with self.uow(site, actor=officer) as uow:
             application = uow.applications.by_tracking_code(tracking_code)
             return handlers.officer_view(uow, self.queue, application, officer, "search")
+
+    # --- supervisors ----------------------------------------------------------------------
+
+    @rpc
+    def admin_types(self, site):
+        with self.uow.read(site) as uow:
+            return handlers.admin_types(uow)
+
+    @rpc
+    def update_type(self, site, code, request, actor):
+        """``request``: TypeSettings. Refused (422 naming the field) before anything is written."""
+        command = parse(TypeSettings, request)
+        with self.uow(site, actor=actor) as uow:
+            return handlers.update_type(uow, self.queue, code, command)
 
     # --- other services ---------------------------------------------------------------------
 

@@ -74,6 +74,32 @@ class ApplicationRequest(Body):
     previous_valid_until: Optional[date] = Field(None, description="renewals: the previous document's expiry")
 
 
+class StepSettingsIn(Body):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="the step's code, e.g. theory_test")
+    name: str = Field(min_length=1, max_length=80)
+    name_en: str = Field(min_length=1, max_length=80)
+    service: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,29}$", description="the queue service whose counters serve it")
+    retake_days: int = Field(0, ge=0, le=365, description="earliest retake after a failure, in days")
+    skip_if: Optional[Literal["has_fingerprint_card", "psychology_certificate"]] = None
+    issues_document: bool = Field(False, description="passing it gives the document its number and validity")
+    collection: bool = Field(False, description="passing it closes the application (last step only)")
+    records_payment: bool = Field(False, description="the officer enters the payment reference")
+    hall: bool = Field(True, description="false: reviewed by an officer without the citizen")
+
+
+class RequiredDocumentIn(Body):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    name: str = Field(min_length=1, max_length=120)
+    name_en: str = Field(min_length=1, max_length=120)
+    required: bool = True
+
+
+class ApplicationTypeSettingsIn(Body):
+    fee: int = Field(ge=0, le=100_000_000, description="rupiah, shown before starting and on every receipt")
+    steps: list[StepSettingsIn] = Field(min_length=1, max_length=20, description="in order")
+    required_documents: list[RequiredDocumentIn] = Field(default_factory=list, max_length=20)
+
+
 class TransferRequest(Body):
     service: str = Field(min_length=1, max_length=30)
 
@@ -329,6 +355,32 @@ class ApplicationTypeInfo(Answer):
     fee: int
     steps: list[ApplicationStep]
     required_documents: list[RequiredDocumentInfo]
+
+
+class StepSettings(Answer):
+    code: str
+    name: str
+    name_en: str
+    service: str
+    retake_days: int
+    skip_if: Optional[str] = None
+    issues_document: bool
+    collection: bool
+    records_payment: bool
+    hall: bool
+
+
+class ApplicationTypeSettings(Answer):
+    code: str
+    name: str
+    name_en: str
+    fee: int
+    online: bool
+    validity_months: Optional[int] = None
+    steps: list[StepSettings]
+    required_documents: list[RequiredDocumentInfo]
+    updated_at: Optional[str] = None
+    updated_by: Optional[str] = None
 
 
 class ApplicationView(Answer):

@@ -370,6 +370,23 @@ class GatewayService(PageRoutes):
     def revoke_kiosk(self, request, kiosk_id, officer):
         return self.queue.revoke_kiosk(self.site_code, kiosk_id, officer["username"])
 
+    @route("GET", "/api/admin/application-types", "The site's application types with every step's settings",
+           tags=["supervisor"], auth=SUPERVISORS, answer=[schemas.ApplicationTypeSettings])
+    def admin_application_types(self, request, officer):
+        return self.documents.admin_types(self.site_code)
+
+    @route("PUT", "/api/admin/application-types/<code>", "Change a type's fee, steps (order, queue service, retake "
+           "days) and required documents; applications started afterwards follow it, one in progress keeps its "
+           "steps (journaled)", tags=["supervisor"], auth=SUPERVISORS, body=schemas.ApplicationTypeSettingsIn,
+           answer=schemas.ApplicationTypeSettings, json_only=True,
+           extra_statuses={404: "no such application type",
+                           422: "a bad field (named): unknown queue service, duplicate code, no issuing step"})
+    def update_application_type(self, request, code, body, officer):
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]{1,39}$", code):
+            raise NotFound("Jenis permohonan tidak dikenal.", "Unknown application type.", {"code": "unknown"})
+        return self.documents.update_type(self.site_code, code.upper(), body.model_dump(mode="json"),
+                                          officer["username"])
+
     @route("PUT", "/api/admin/running-text", "The running text of the display boards", tags=["supervisor"],
            auth=SUPERVISORS, body=schemas.RunningTextIn)
     def running_text(self, request, body, officer):
