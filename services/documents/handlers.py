@@ -15,7 +15,7 @@ from shared.contracts.changes import Change
 from shared.contracts.errors import Conflict, InvalidInput, NotFound
 from services.documents.commands import NewApplication, OutcomeDetails, TypeSettings
 from services.documents.domain import (
-    OPEN_STATUSES, Application, RequiredDocument, StepDef, check_applicant, check_renewal, document_number,
+    ONLINE_REGISTRATION_LAPSES_AFTER, OPEN_STATUSES, Application, RequiredDocument, StepDef, check_applicant, check_renewal, document_number,
     revise_type,
 )
 from services.documents.repository import new_tracking_code, type_of
@@ -272,7 +272,7 @@ def application_view(uow, queue, application):
         else:
             state = "pending"
         steps.append({"code": step.code, "name": step.name, "name_en": step.name_en, "service": step.service,
-                      "state": state})
+                      "hall": step.hall, "state": state})
     history = [{"step": r.step, "outcome": r.outcome, "at": r.at.isoformat(), "note": r.note,
                 "retake_after": r.retake_after.isoformat() if r.retake_after else None, "missing": list(r.missing)}
                for r in application.history]
@@ -287,6 +287,13 @@ def application_view(uow, queue, application):
         "document_number": application.document_number,
         "valid_until": application.valid_until.isoformat() if application.valid_until else None,
         "ticket": ticket, "uploads": upload_views(uow, application),
+        # For the applicant's journey view: what the missing codes name, and until when
+        # an online registration can check in.
+        "required_documents": [{"code": d.code, "name": d.name, "name_en": d.name_en, "required": d.required}
+                               for d in kind.required_documents],
+        "created_at": application.created_at.isoformat(),
+        "check_in_before": ((application.created_at + ONLINE_REGISTRATION_LAPSES_AFTER).isoformat()
+                            if application.status == "registered" else None),
     }
 
 

@@ -3,7 +3,7 @@
 ``PageRoutes`` is a mixin for the gateway service class (nameko collects entrypoints
 and dependency providers from base classes). It serves
 
-- the pages ``/kiosk``, ``/counter``, ``/display``, ``/admin``, ``/reports`` and the
+- the pages ``/kiosk``, ``/kiosk/check-in``, ``/counter``, ``/display``, ``/admin``, ``/reports`` and the
   citizen's status page ``/t/<ticket_id>`` (the ``track_url``), rendered with Jinja2
   (autoescape on) and driven by plain ES modules under ``/static`` — no build step;
 - ``/static/<path>``: CSS, JS, fonts, the chime;
@@ -139,6 +139,15 @@ class PageRoutes:
         return self._render(request, "kiosk", extra={
             "kiosk": kiosk if printing.KIOSK_ID_RE.match(kiosk or "") else "",
             "printers": {k: p.public() for k, p in printers.items()},
+        })
+
+    @http("GET", "/kiosk/check-in")
+    def page_kiosk_checkin(self, request):
+        """The kiosk's check-in of an online registration (tracking code typed or scanned)."""
+        kiosk = request.args.get("kiosk", "")
+        return self._render(request, "kiosk-checkin", extra={
+            "kiosk": kiosk if printing.KIOSK_ID_RE.match(kiosk or "") else "",
+            "printers": {k: p.public() for k, p in self._kiosk_printers().items()},
         })
 
     @http("GET", "/counter")

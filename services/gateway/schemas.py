@@ -395,3 +395,6 @@ class ApplicationView(Answer):
     document_number: Optional[str] = None
     valid_until: Optional[str] = None
     ticket: Optional[dict] = None
+    required_documents: list[RequiredDocumentInfo] = []
+    created_at: Optional[str] = None
+    check_in_before: Optional[str] = Field(None, description="an online registration lapses after this")

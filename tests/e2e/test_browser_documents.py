@@ -77,6 +77,6 @@ def test_the_console_records_outcomes_and_the_status_page_follows_the_journey(ha
     done = wait(lambda: (v := api.call("GET", "/api/applications/" + code).json())["status"] == "incomplete" and v)
     assert done["history"][-1]["missing"] == ["kk"]
     phone.wait_for_function("document.querySelector('#main').dataset.status === 'incomplete'", timeout=12000)
-    assert "kk" in phone.text_content("#a-last")
+    assert "Kartu Keluarga" in phone.text_content("#a-last")  # the missing document by its name
     assert "Warga Uji" not in phone.text_content("body") and applicant(31)["nik"] not in phone.text_content("body")
     assert console.js_errors == [] and phone.js_errors == []
