@@ -184,3 +184,68 @@ def test_the_status_page_shows_the_whole_journey_and_where_to_go(hall, pages):
     assert "Warga Uji" not in body and applicant(62)["nik"] not in body
     assert phone.js_errors == []
     api.release_counter(COUNTER, OFFICER)
+
+
+def test_a_supervisor_edits_an_application_type_on_the_admin_page(hall, pages):
+    """Broke: a type's steps, fee and documents could not be changed at a site. Checks:
+    on /admin the application types tab shows SIM C new with each step's queue service
+    and retake days; moving the psychology test down keeps the focus on its button; a
+    retake of 1000 days is refused with the message and the field marked and focused,
+    nothing saved; fixed to 21, with the fee at Rp110.000 and a photo added to the
+    documents, it saves: the public types answer it, and after a reload the tab shows
+    the new order and who changed it; no script errors."""
+    api = Api(hall.base_url)
+    page = pages((1600, 1000))
+    page.goto(hall.base_url + "/admin")
+    page.fill("#username", "admin")
+    page.fill("#password", "ptsp-demo")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view-app:not([hidden])")
+    page.click("[data-tab='types']")
+    page.wait_for_selector("#at-form:not([hidden])")
+    page.select_option("#at-type", "SIM_C_NEW")
+    page.wait_for_function("document.querySelector('#at-name').textContent.includes('SIM_C_NEW')")
+    theory = "#at-steps tr[data-step='theory_test']"
+    assert page.input_value(f"{theory} input[data-field$='retake_days']") == "14"
+    assert page.input_value(f"{theory} select") == "SIM"
+
+    before = [r["code"] for r in next(t for t in api.call("GET", "/api/application-types").json()
+                                      if t["code"] == "SIM_C_NEW")["steps"]]
+    index = before.index("psychology_test")
+    page.click("#at-steps tr[data-step='psychology_test'] button[data-move='1']")
+    rows = page.eval_on_selector_all("#at-steps tbody tr", "rows => rows.map(r => r.dataset.step)")
+    assert rows[index + 1] == "psychology_test" and rows[index] == before[index + 1]
+    assert page.evaluate("document.activeElement.closest('tr').dataset.step") == "psychology_test"
+
+    page.fill(f"{theory} input[data-field$='retake_days']", "1000")
+    page.fill("#at-fee", "110000")
+    page.click("#at-save")
+    page.wait_for_function("document.querySelector('#at-error').textContent.length > 0")
+    field = f"{theory} input[data-field$='retake_days']"
+    assert page.get_attribute(field, "aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.dataset.field") == page.get_attribute(field, "data-field")
+    assert next(t for t in api.call("GET", "/api/application-types").json() if t["code"] == "SIM_C_NEW")["fee"] == 100_000
+
+    page.fill(field, "21")
+    page.click("#at-add-doc")
+    assert page.evaluate("document.activeElement.dataset.field") == "required_documents.2.code"
+    page.keyboard.type("photo")
+    page.fill("#at-docs tbody tr:last-child input[data-field$='.name']", "Pas foto 4x6")
+    page.fill("#at-docs tbody tr:last-child input[data-field$='name_en']", "4x6 photo")
+    page.click("#at-save")
+    page.wait_for_selector("#at-saved:not([hidden])")
+    kind = next(t for t in api.call("GET", "/api/application-types").json() if t["code"] == "SIM_C_NEW")
+    order = [s["code"] for s in kind["steps"]]
+    assert kind["fee"] == 110_000 and order == rows
+    assert [d["code"] for d in kind["required_documents"]][-1] == "photo"
+    admin_view = next(t for t in api.call("GET", "/api/admin/application-types", "admin").json()
+                      if t["code"] == "SIM_C_NEW")
+    assert next(s for s in admin_view["steps"] if s["code"] == "theory_test")["retake_days"] == 21
+
+    page.reload()
+    page.wait_for_selector("#at-form:not([hidden])")
+    page.select_option("#at-type", "SIM_C_NEW")
+    page.wait_for_function("document.querySelector('#at-updated').textContent.includes('admin')")
+    assert page.eval_on_selector_all("#at-steps tbody tr", "rows => rows.map(r => r.dataset.step)") == order
+    assert page.input_value("#at-fee") == "110000"
+    assert page.js_errors == []
