@@ -173,4 +173,27 @@ def test_no_serious_accessibility_violation_on_any_page(hall, pages):
     app_page.wait_for_selector("#application:not([hidden])")
     found += audit(app_page, "application status page")
 
+    # the kiosk's check-in of an online registration: entry, a malformed code, an
+    # unknown code, the first step's ticket
+    online = requests.post(base + "/api/applications", timeout=10, json={
+        "type": "SKCK_NEW", "applicant": applicant(58), "in_hall": False})
+    assert online.status_code == 201, online.text
+    checkin = pages(KIOSK_PORTRAIT)
+    checkin.goto(base + "/kiosk/check-in?print=none")
+    checkin.wait_for_selector("#screen-entry:not([hidden])")
+    found += audit(checkin, "kiosk check-in: entry")
+    checkin.fill("#c-code", "ABC")
+    checkin.click("#c-submit")
+    checkin.wait_for_selector("#c-code[aria-invalid='true']")
+    found += audit(checkin, "kiosk check-in: malformed code")
+    checkin.fill("#c-code", "ABCDEFGHJKMN")
+    checkin.click("#c-submit")
+    checkin.wait_for_selector("#screen-problem:not([hidden])")
+    found += audit(checkin, "kiosk check-in: unknown code")
+    checkin.click("#p-back")
+    checkin.fill("#c-code", online.json()["tracking_code"])
+    checkin.click("#c-submit")
+    checkin.wait_for_selector("#screen-done:not([hidden])")
+    found += audit(checkin, "kiosk check-in: ticket")
+
     assert not found, "axe-core found:\n" + "\n".join(found)
