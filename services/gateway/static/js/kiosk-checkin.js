@@ -168,7 +168,7 @@ async function handleError(err, code) {
       problem("bad", t("checkin.lapsed"), t("checkin.lapsed.text"), t("checkin.lapsed.hint"));
       return;
     }
-    if (["in_progress", "failed", "incomplete", "ready"].includes(status)) {
+    if (["in_progress", "ready"].includes(status)) {
       // Checked in before (or this kiosk's first answer was lost): say so, with the number if there is one.
       let detail = "";
       try {
