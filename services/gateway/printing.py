@@ -200,6 +200,11 @@ def render_ticket(printer, ticket, site_name="", lang="id", paper=80, tz=None):
     if ticket.get("estimated_wait_s") is not None:
         minutes = max(1, round(int(ticket["estimated_wait_s"]) / 60))
         printer.textln(_pair(t["wait"], "+/- %d %s" % (minutes, t["minutes"]), cols))
+    elif isinstance(ticket.get("estimated_wait_reason"), dict):
+        # no counter open for the service yet: say so instead of an estimate
+        reason = ticket["estimated_wait_reason"]
+        printer.block_text(_ascii("%s: %s" % (t["wait"], reason.get(lang) or reason.get("id", ""))), columns=cols)
+        printer.ln()
     printer.textln(_pair(t["issued"], _fmt_time(ticket.get("issued_at"), tz), cols))
     printer.set(align="center")
     if ticket.get("track_url"):

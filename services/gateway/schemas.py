@@ -131,6 +131,12 @@ class ClosedReason(Answer):
     en: str
 
 
+class WaitReason(Answer):
+    code: str = Field(description="no_counter_open: no counter serves the service now")
+    id: str
+    en: str
+
+
 class ServiceInfo(Answer):
     code: str
     prefix: str
@@ -138,7 +144,11 @@ class ServiceInfo(Answer):
     name_en: str
     open: bool
     waiting: int
-    estimated_wait_s: int
+    estimated_wait_s: Optional[int] = Field(
+        None, description="for a ticket taken now; null when no counter is open for the service "
+                          "(estimated_wait_reason says so)")
+    estimated_wait_reason: Optional[WaitReason] = None
+    open_counters: Optional[int] = Field(None, description="counters open for the service now")
     closed_reason: Optional[ClosedReason] = None
 
 
@@ -150,7 +160,10 @@ class TicketView(Answer):
     priority: Priority
     status: Status
     position: Optional[int] = Field(None, description="1 = next to be called; null unless waiting")
-    estimated_wait_s: Optional[int] = None
+    estimated_wait_s: Optional[int] = Field(
+        None, description="null unless waiting, and while no counter is open for the service")
+    estimated_wait_reason: Optional[WaitReason] = Field(
+        None, description="why a waiting ticket has no estimate (no_counter_open)")
     counter: Optional[int] = None
     recall_count: int
     issued_at: str

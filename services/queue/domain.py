@@ -387,3 +387,19 @@ def estimate_wait_s(ahead: int, mean_service_s: float, open_counters: int) -> in
     whole seconds. With no counter open the estimate assumes one will open.
     """
     return int(ceil(ahead * mean_service_s / max(1, open_counters)))
+
+
+# Why a waiting ticket (or a ticket taken now) has no estimate: the reason's code and
+# its message in both languages, as the answers carry it.
+NO_COUNTER_OPEN = {"code": "no_counter_open", "id": "Menunggu loket dibuka",
+                   "en": "Waiting for a counter to open"}
+
+
+def wait_estimate(ahead: int, mean_service_s: float, open_counters: int):
+    """``(estimated_wait_s, reason)``: with no counter open for the service nobody
+    can say when the ticket is called (tickets are taken before the counters open in
+    the morning), so the estimate is None and the reason says why; otherwise the
+    estimate and None."""
+    if open_counters <= 0:
+        return None, dict(NO_COUNTER_OPEN)
+    return estimate_wait_s(ahead, mean_service_s, open_counters), None

@@ -2,7 +2,7 @@
 wait, services with their queues, counters with their current ticket. Read
 models over the unit of work's repositories; they change nothing."""
 from services.queue import access
-from services.queue.domain import estimate_wait_s, mean_service_time, rules_of
+from services.queue.domain import mean_service_time, rules_of, wait_estimate
 from services.queue.handlers import today
 
 
@@ -22,11 +22,11 @@ def ticket_view(uow, ticket_id, with_access_key=False):
 
 def view_of(uow, row):
     service = uow.services.row(row["service_code"])
-    position = estimated = None
+    position = estimated = reason = None
     if row["status"] == "waiting":
         ahead = uow.tickets.count_ahead(row, uow.rules.priority_head_start_s)
         position = ahead + 1
-        estimated = estimate_wait_s(
+        estimated, reason = wait_estimate(
             ahead, mean_service_time(uow.tickets.recent_service_times(service["code"]),
                                      service["default_service_s"]),
             uow.counters.open_counts().get(service["code"], 0))
@@ -34,7 +34,7 @@ def view_of(uow, row):
         "id": str(row["id"]), "number": row["number"], "service": row["service_code"],
         "service_name": service["name"], "service_name_en": service["name_en"],
         "priority": row["priority"], "status": row["status"], "position": position,
-        "estimated_wait_s": estimated, "counter": row["counter"], "recall_count": row["recall_count"],
+        "estimated_wait_s": estimated, "estimated_wait_reason": reason, "counter": row["counter"], "recall_count": row["recall_count"],
         "issued_at": iso(row["issued_at"]), "called_at": iso(row["called_at"]),
         "started_at": iso(row["started_at"]), "finished_at": iso(row["finished_at"]),
         "outcome": row["outcome"], "language": row["language"],
@@ -53,12 +53,13 @@ def list_services(uow):
         rules = rules_of(row)
         reason = rules.closed_reason(uow.now, uow.site["timezone"]) or rules.quota_reached(issued.get(row["code"], 0))
         waiting = counts.get(row["code"], 0)
+        estimated, wait_reason = wait_estimate(
+            waiting, mean_service_time(uow.tickets.recent_service_times(row["code"]), row["default_service_s"]),
+            counters.get(row["code"], 0))
         result.append({
             "code": row["code"], "prefix": row["prefix"], "name": row["name"], "name_en": row["name_en"],
             "open": reason is None, "waiting": waiting,
-            "estimated_wait_s": estimate_wait_s(
-                waiting, mean_service_time(uow.tickets.recent_service_times(row["code"]), row["default_service_s"]),
-                counters.get(row["code"], 0)),
+            "estimated_wait_s": estimated, "estimated_wait_reason": wait_reason,
             "open_counters": counters.get(row["code"], 0),
             "target_wait_s": row["target_wait_s"],
             "daily_quota": row["daily_quota"],

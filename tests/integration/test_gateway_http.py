@@ -261,3 +261,26 @@ def test_health_and_openapi(gateway):
     assert contract <= documented
     ticket_request = document["components"]["schemas"]["TicketRequest"]
     assert ticket_request["properties"]["priority"]["enum"] == ["regular", "elderly", "disabled", "pregnant"]
+
+
+def test_no_estimate_while_no_counter_serves_the_service(gateway):
+    """Issue 11: a ticket for a service no counter served said "you are next, < 1 minute".
+    Checks: before any counter opens, the service list and the ticket answer give no
+    estimate and say why (in both languages); tickets are still issued; once a counter
+    opens for the service the estimate is back."""
+    base = gateway
+    sim = next(s for s in requests.get(f"{base}/api/services").json() if s["code"] == "SIM")
+    reason = {"code": "no_counter_open", "id": "Menunggu loket dibuka", "en": "Waiting for a counter to open"}
+    assert (sim["open"], sim["estimated_wait_s"], sim["estimated_wait_reason"], sim["open_counters"]) == (
+        True, None, reason, 0)
+    issued = post(base, "/api/tickets", {"service": "SIM"})
+    assert issued.status_code == 201, issued.text
+    ticket = issued.json()
+    assert (ticket["position"], ticket["estimated_wait_s"], ticket["estimated_wait_reason"]) == (1, None, reason)
+    assert requests.get(f"{base}/api/tickets/{ticket['id']}").json()["estimated_wait_reason"] == reason
+
+    assert post(base, "/api/counters/1/open", {"services": ["SIM"]}, login(base)).status_code == 200
+    again = requests.get(f"{base}/api/tickets/{ticket['id']}").json()
+    assert (again["estimated_wait_s"], again["estimated_wait_reason"]) == (0, None)
+    sim = next(s for s in requests.get(f"{base}/api/services").json() if s["code"] == "SIM")
+    assert sim["estimated_wait_s"] > 0 and sim["estimated_wait_reason"] is None and sim["open_counters"] == 1

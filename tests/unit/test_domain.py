@@ -8,6 +8,7 @@ import pytest
 from shared.contracts.errors import Conflict
 from services.queue.domain import (
     ServiceRules, Ticket, call_order_key, estimate_wait_s, format_number, local_date, mean_service_time,
+    wait_estimate,
     order_for_calling,
 )
 
@@ -204,3 +205,10 @@ def test_estimate_divides_by_open_counters_and_assumes_one_when_none_open():
     assert estimate_wait_s(ahead=6, mean_service_s=300, open_counters=2) == 900
     assert estimate_wait_s(ahead=6, mean_service_s=300, open_counters=0) == 1800
     assert estimate_wait_s(ahead=0, mean_service_s=300, open_counters=1) == 0
+
+
+def test_no_estimate_while_no_counter_is_open_and_the_reason_says_so():
+    """Issue 11: with no counter open a ticket said "you are next, < 1 minute"."""
+    assert wait_estimate(ahead=0, mean_service_s=300, open_counters=0) == (
+        None, {"code": "no_counter_open", "id": "Menunggu loket dibuka", "en": "Waiting for a counter to open"})
+    assert wait_estimate(ahead=6, mean_service_s=300, open_counters=2) == (900, None)

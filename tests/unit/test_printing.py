@@ -65,6 +65,13 @@ def test_ticket_without_position_or_priority_prints_no_such_lines():
     assert b"Prioritas" not in out and b"Antrian di depan" not in out
 
 
+def test_ticket_with_no_counter_open_prints_the_reason_instead_of_an_estimate():
+    reason = {"code": "no_counter_open", "id": "Menunggu loket dibuka", "en": "Waiting for a counter to open"}
+    t = dict(TICKET, estimated_wait_s=None, estimated_wait_reason=reason)
+    out = rendered(ticket=t)
+    assert b"Menunggu loket dibuka" in out and b"+/-" not in out
+
+
 def test_qr_is_a_raster_image_of_reasonable_size():
     out = rendered(58)
     i = out.index(RASTER_IMAGE)

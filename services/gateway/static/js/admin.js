@@ -171,7 +171,8 @@ function renderLive() {
     const reason = s.closed_reason ? (s.closed_reason[currentLang()] || s.closed_reason.id) : "";
     return el("tr", { dataset: { service: s.code } },
       el("td", {}, el("span", { class: "svc-cell" }, chip(s.code), svcName(s))),
-      el("td", {}, s.open ? el("span", { class: "badge ok" }, t("counter.is.open")) : el("span", { class: "badge bad", title: reason }, reason || t("kiosk.closed"))),
+      el("td", {}, s.open ? el("span", { class: "badge ok" }, t("counter.is.open")) : el("span", { class: "badge bad", title: reason }, reason || t("kiosk.closed")),
+        s.open && s.open_counters === 0 ? el("span", { class: "badge warn no-counter" }, t("admin.live.no.counter")) : null),
       el("td", { class: "num" }, String(s.waiting ?? 0)),
       el("td", { class: `num${target && s.waiting && s.estimated_wait_s > target ? " over" : ""}` }, s.waiting ? formatWait(s.estimated_wait_s) : "—"),
       el("td", { class: "num" }, target ? String(Math.round(target / 60)) : "—"));

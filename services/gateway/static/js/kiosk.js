@@ -178,6 +178,9 @@ function renderTiles(force = false) {
     const other = currentLang() === "en" ? svc.name : svc.name_en;
     const meta = !open
       ? null
+      : svc.estimated_wait_reason
+        ? [el("span", { class: "badge warn no-counter" }, waitText(svc)),
+           (svc.waiting ?? 0) > 0 ? el("span", { class: "badge info" }, t("common.waiting.count", { n: svc.waiting })) : null]
       : (svc.waiting ?? 0) === 0
         ? [el("span", { class: "badge ok" }, t("kiosk.no.queue"))]
         : [el("span", { class: "badge info" }, t("common.waiting.count", { n: svc.waiting })),
@@ -201,6 +204,15 @@ function renderTiles(force = false) {
     const first = $(".tile:not([disabled])");
     if (first) first.focus({ preventScroll: true });
   }
+}
+
+// The estimate, or why there is none (no counter open for the service yet).
+function waitText(item) {
+  if (item.estimated_wait_reason) {
+    const r = item.estimated_wait_reason;
+    return r.code === "no_counter_open" ? t("kiosk.no.counter") : (r[currentLang()] || r.id);
+  }
+  return formatWait(item.estimated_wait_s);
 }
 
 function serviceIndex(code) { return Math.max(0, state.services.findIndex((s) => s.code === code)) % 6; }
@@ -229,7 +241,7 @@ function renderChosen() {
   chip.textContent = svc.prefix || "?";
   chip.style.setProperty("--svc", `var(--svc-${serviceIndex(svc.code)})`);
   $("#chosen-name").textContent = serviceName(svc);
-  $("#chosen-meta").textContent = `${t("common.waiting.count", { n: svc.waiting ?? 0 })} · ${formatWait(svc.estimated_wait_s)}`;
+  $("#chosen-meta").textContent = `${t("common.waiting.count", { n: svc.waiting ?? 0 })} · ${waitText(svc)}`;
 }
 
 function setPriority(p) {
@@ -433,7 +445,7 @@ function renderTicket(tk) {
   prio.hidden = !tk.priority || tk.priority === "regular";
   prio.replaceChildren(el("span", { class: "badge gold" }, t(`priority.${tk.priority}`)));
   $("#t-ahead").textContent = tk.position ? String(Math.max(0, tk.position - 1)) : "0";
-  $("#t-wait").textContent = formatWait(tk.estimated_wait_s);
+  $("#t-wait").textContent = waitText(tk);
   fillReceipt(tk);
 }
 
@@ -485,7 +497,7 @@ function fillReceipt(tk) {
   $("#r-ahead-l").textContent = t("kiosk.ticket.ahead");
   $("#r-ahead").textContent = tk.position ? String(Math.max(0, tk.position - 1)) : "";
   $("#r-wait-l").textContent = t("kiosk.ticket.wait");
-  $("#r-wait").textContent = tk.estimated_wait_s == null ? "" : formatWait(tk.estimated_wait_s);
+  $("#r-wait").textContent = tk.estimated_wait_reason ? waitText(tk) : tk.estimated_wait_s == null ? "" : formatWait(tk.estimated_wait_s);
   $("#r-issued-l").textContent = t("kiosk.receipt.issued");
   $("#r-issued").textContent = `${formatTime(tk.issued_at, tz)} ${tzLabel(tz)}`.trim();
   $("#r-scan").textContent = t("kiosk.receipt.scan");

@@ -79,9 +79,17 @@ function render() {
   if (tk.status === "waiting") {
     const ahead = tk.position ? Math.max(0, tk.position - 1) : 0;
     $("#ahead").textContent = String(ahead);
-    $("#wait").textContent = formatWait(tk.estimated_wait_s);
-    note = t("status.waiting.text");
-    if (tk.position && tk.position <= 3) {
+    const noCounter = Boolean(tk.estimated_wait_reason);
+    $("#wait").textContent = noCounter ? t("wait.no_counter") : formatWait(tk.estimated_wait_s);
+    note = noCounter ? t("status.no.counter") : t("status.waiting.text");
+    card.dataset.wait = noCounter ? tk.estimated_wait_reason.code : "";
+    if (noCounter) {
+      // no counter serves the service yet: "you are next" would be a promise
+      callout.hidden = false;
+      callout.classList.add("waiting-counter");
+      $("#callout-lead").textContent = t("kiosk.no.counter");
+      $("#callout-counter").textContent = "";
+    } else if (tk.position && tk.position <= 3) {
       callout.hidden = false;
       callout.classList.add("near");
       $("#callout-lead").textContent = ahead === 0 ? t("status.next") : t("status.near");
