@@ -301,7 +301,8 @@ class PageRoutes:
                         content_type="text/html; charset=utf-8")
 
 
-STATIC_NOT_FOUND = {"error": {"code": "not_found", "message": "Berkas tidak ditemukan.", "fields": {"path": "no such file"}}}
+STATIC_NOT_FOUND = {"error": {"code": "not_found", "message": "Berkas tidak ditemukan.", "fields": {"path": "no such file"},
+                              "details": [{"field": "path", "id": "Berkas tidak ditemukan.", "en": "no such file"}]}}
 MAX_STATIC_PATH = 300
 
 

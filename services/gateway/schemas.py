@@ -110,10 +110,17 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class FieldMessage(Answer):
+    field: str
+    id: str = Field(description="the field's message in Bahasa Indonesia")
+    en: str = Field(description="the field's message in English")
+
+
 class ErrorDetail(Answer):
     code: str
-    message: str
-    fields: dict[str, str] = {}
+    message: str = Field(description="in the request's language (Accept-Language or ?lang=en; Indonesian otherwise)")
+    fields: dict[str, str] = Field({}, description="each bad field with a short technical note (English)")
+    details: list[FieldMessage] = Field([], description="each bad field's message in both languages, for pages")
 
 
 class ErrorAnswer(Answer):

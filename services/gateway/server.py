@@ -36,6 +36,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import BaseConverter, IntegerConverter, Map, PathConverter, RequestRedirect
 from werkzeug.wrappers import Request, Response
 
+from shared.contracts import field_text
+
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("services.gateway.access")
 
@@ -99,7 +101,7 @@ def wants_english(environ):
 def http_error(environ, status, fields=None, headers=None):
     code, message_id, message_en = HTTP_ERRORS.get(status, (f"http_{status}", f"HTTP {status}", f"HTTP {status}"))
     body = {"error": {"code": code, "message": message_en if wants_english(environ) else message_id,
-                      "fields": fields or {}}}
+                      "fields": fields or {}, "details": field_text.details(fields, message_id)}}
     return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers,
                     mimetype="application/json")
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 
+from shared.contracts import field_text
 from services.gateway.server import CLOSE_CONNECTION, http
 from shared.contracts.enums import ROLES, SUPERVISOR_ROLES
 from shared.contracts.errors import InvalidInput, PtspError, Unavailable, UnsupportedMediaType
@@ -106,7 +107,8 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
                 headers = {"WWW-Authenticate": 'Bearer realm="ptsp"'} if exc.status == 401 else {}
                 if getattr(exc, "retry_after", None):  # 429 and 503
                     headers["Retry-After"] = str(exc.retry_after)
-                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields, headers or None)
+                return error_response(exc.status, exc.error_code, exc.message(language), exc.fields, headers or None,
+                                      message_id=exc.message_id)
             except (ServiceUnavailable, *SERVER_DOWN) as exc:
                 # A server (RabbitMQ, Redis, PostgreSQL) is down or the answer is late:
                 # nothing was done, the client retries (invariant 8).
@@ -222,8 +224,7 @@ def invalid_input(exc: ValidationError):
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"]) or "body"
         fields.setdefault(name, error["msg"])
-    names = ", ".join(fields)
-    return InvalidInput(f"Data tidak valid: {names}.", f"Invalid input: {names}.", fields)
+    return InvalidInput(*field_text.summary(fields), fields)
 
 
 def json_response(data, status=200, headers=None):
@@ -233,5 +234,10 @@ def json_response(data, status=200, headers=None):
                     mimetype="application/json")
 
 
-def error_response(status, code, message, fields, headers=None):
-    return json_response({"error": {"code": code, "message": message, "fields": fields}}, status, headers)
+def error_response(status, code, message, fields, headers=None, message_id=None):
+    """The documented error shape; ``details`` gives each field's message in both
+    languages (shared.contracts.field_text), ``message_id`` being the Indonesian
+    message that stands in for a note no template knows."""
+    return json_response({"error": {"code": code, "message": message, "fields": fields,
+                                    "details": field_text.details(fields, message_id or message)}},
+                         status, headers)

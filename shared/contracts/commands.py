@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.contracts import field_text
 from shared.contracts.errors import InvalidInput
 
 # NUL breaks PostgreSQL text (a 500 before); the others have no place in names, codes,
@@ -73,7 +74,8 @@ def parse(model, data):
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise InvalidInput("Data tidak valid.", "Invalid input.", fields_of(exc)) from None
+        fields = fields_of(exc)
+        raise InvalidInput(*field_text.summary(fields), fields) from None
 
 
 def fields_of(exc: ValidationError) -> dict:

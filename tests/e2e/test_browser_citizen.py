@@ -108,3 +108,128 @@ def test_a_service_no_counter_serves_says_so_on_kiosk_status_page_and_supervisor
     finally:
         api.release_counter(5, "petugas5")
     assert kiosk.js_errors == [] and phone.js_errors == [] and admin.js_errors == []
+
+
+KEYS_VISIBLE = """sel => [...document.querySelectorAll(sel)].map(b => {
+    const r = b.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    return {key: b.dataset.key, seen: r.height > 0 && y > 0 && y < innerHeight && x > 0 && x < innerWidth
+                                    && !!hit && (hit === b || b.contains(hit))};
+})"""
+
+
+def keys_hidden(page, selector):
+    """The keys of ``selector`` whose middle is off screen or under something else."""
+    keys = page.evaluate(KEYS_VISIBLE, selector)
+    assert keys, selector
+    return [k["key"] for k in keys if not k["seen"]]
+
+
+def test_kiosk_keypads_open_in_sight_and_a_short_phone_number_is_told_as_such(hall, pages):
+    """Broke: in landscape the on-screen keypad opened under the sticky action bar; in
+    portrait the e-mail keyboard's "@ / .com / .co.id" row was hidden; a 4-digit phone
+    number got only "check this field". Checks: in both orientations, every key of the
+    phone keypad and of the e-mail keyboard is on screen and not covered (hit-tested at
+    its middle) right after its tab is chosen; a 4-digit number is told it has 4 digits
+    and how many a mobile number has, an incomplete e-mail address gets an example,
+    in Indonesian and in English."""
+    for size in (KIOSK_LANDSCAPE, KIOSK_PORTRAIT):
+        kiosk = pages(size)
+        kiosk.goto(hall.base_url + "/kiosk?print=none")
+        kiosk.click(".tile[data-service='SIM']")
+        kiosk.wait_for_selector("#screen-details:not([hidden])")
+        kiosk.click(".ctab[data-kind='phone']")
+        assert keys_hidden(kiosk, ".osk.phone button") == [], size
+        assert keys_hidden(kiosk, "#take") == [], size
+        for key in "0812":
+            kiosk.click(".osk button[data-key='%s']" % key)
+        kiosk.click("#take")
+        kiosk.wait_for_selector("#contact-input[aria-invalid='true']")
+        message = kiosk.text_content("#contact-error")
+        assert "hanya 4 angka" in message and "10 sampai 13" in message, message
+        assert keys_hidden(kiosk, "#contact-error") == [], size
+
+        kiosk.click(".ctab[data-kind='email']")
+        assert keys_hidden(kiosk, ".osk.email button") == [], size
+        for key in ("w", "a", "@"):
+            kiosk.click(".osk button[data-key='%s']" % key)
+        kiosk.click("#take")
+        kiosk.wait_for_selector("#contact-input[aria-invalid='true']")
+        assert "nama@contoh.com" in kiosk.text_content("#contact-error")
+        kiosk.click("#lang")   # the message follows the language
+        assert kiosk.text_content("#contact-error") == "This e-mail address is incomplete. Example: name@example.com"
+        kiosk.click(".ctab[data-kind='phone']")
+        for key in "08123":
+            kiosk.click(".osk button[data-key='%s']" % key)
+        kiosk.click("#take")
+        kiosk.wait_for_selector("#contact-input[aria-invalid='true']")
+        assert "only 5 digits" in kiosk.text_content("#contact-error")
+        assert kiosk.js_errors == []
+
+
+def test_kiosk_warns_before_the_details_screen_goes_back_to_the_start(hall, pages):
+    """Broke: the details screen reset to the start after 60 s without a word. Checks
+    (on Playwright's clock, no real waiting): after 60 s idle a dialog asks "Masih di
+    sini?" with a countdown and the focus on "stay"; "stay" keeps the choice; left
+    alone, the kiosk goes back to the start when the countdown ends."""
+    kiosk = pages(KIOSK_PORTRAIT)
+    kiosk.clock.install()
+    kiosk.goto(hall.base_url + "/kiosk?print=none")
+    kiosk.click(".tile[data-service='SKCK']")
+    kiosk.click(".prio[data-priority='elderly']")
+    kiosk.clock.run_for(59000)
+    assert not kiosk.is_visible("#idle-warning")
+    kiosk.clock.run_for(2000)
+    kiosk.wait_for_selector("#idle-warning[open]")
+    assert kiosk.text_content("#idle-title") == "Masih di sini?"
+    assert "detik" in kiosk.text_content("#idle-text")
+    assert focused(kiosk, "id") == "idle-stay"
+    kiosk.click("#idle-stay")
+    assert not kiosk.is_visible("#idle-warning")
+    assert kiosk.is_visible("#screen-details")
+    assert kiosk.get_attribute(".prio[data-priority='elderly']", "aria-checked") == "true"
+
+    kiosk.clock.run_for(61000)
+    kiosk.wait_for_selector("#idle-warning[open]")
+    kiosk.clock.run_for(21000)
+    kiosk.wait_for_selector("#screen-start:not([hidden])")
+    assert not kiosk.is_visible("#idle-warning")
+    assert kiosk.js_errors == []
+
+
+def test_admin_validation_messages_are_in_the_chosen_language(hall, pages):
+    """Broke: the supervisor's page showed pydantic's English ("Input should be greater
+    than or equal to 1") under an Indonesian form. Checks: a quota of 0 is refused with
+    the field's message in Indonesian, and in English after switching language; no raw
+    pydantic text anywhere in the dialog."""
+    admin = pages((1600, 1000))
+    admin.goto(hall.base_url + "/admin")
+    admin.fill("#username", "admin")
+    admin.fill("#password", "ptsp-demo")
+    admin.click("#login-submit")
+    admin.click("[data-tab='services']")
+    admin.click("#services-table tr[data-service='SKCK'] .btn")
+    admin.wait_for_selector("dialog[open]")
+    quota = "dialog[open] input[name='daily_quota']"
+    admin.fill(quota, "0")
+    admin.click("dialog[open] button[type='submit']")
+    error = quota + " >> xpath=ancestor::label[1]//span[contains(@class,'field-error')]"
+    admin.wait_for_function("document.querySelector(\"dialog[open] input[name='daily_quota']\")"
+                            ".closest('.field').querySelector('.field-error').textContent !== ''")
+    assert admin.text_content(error) == "harus 1 atau lebih"
+    dialog_text = admin.text_content("dialog[open]")
+    assert "Data tidak valid: daily_quota harus 1 atau lebih." in dialog_text
+    assert "Input should" not in dialog_text and "greater than" not in dialog_text
+    admin.keyboard.press("Escape")
+
+    admin.click("#lang")
+    admin.click("#services-table tr[data-service='SKCK'] .btn")
+    admin.wait_for_selector("dialog[open]")
+    admin.fill(quota, "0")
+    admin.click("dialog[open] button[type='submit']")
+    admin.wait_for_function("document.querySelector(\"dialog[open] input[name='daily_quota']\")"
+                            ".closest('.field').querySelector('.field-error').textContent !== ''")
+    assert admin.text_content(error) == "must be 1 or more"
+    assert "Invalid input: daily_quota must be 1 or more." in admin.text_content("dialog[open]")
+    assert admin.js_errors == []

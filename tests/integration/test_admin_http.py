@@ -86,3 +86,22 @@ def test_running_text_reaches_the_display(gateway):
     assert put(gateway, "/api/admin/running-text", {"text": "Istirahat pukul 12.00–13.00"}, admin).status_code == 200
     after = requests.get(f"{gateway}/api/display").json()
     assert after["running_text"] == "Istirahat pukul 12.00–13.00" and after["version"] > before["version"]
+
+
+def test_validation_messages_come_in_the_chosen_language(gateway):
+    """Issue 11: an Indonesian page showed pydantic's "Input should be greater than or
+    equal to 1". Checks: the refusal names the field, its message is Indonesian by
+    default and English on request, and details give both for every field."""
+    admin = login(gateway, "admin")
+    zero = put(gateway, "/api/admin/services/SIM", {"daily_quota": 0}, admin)
+    assert zero.status_code == 422
+    error = zero.json()["error"]
+    assert error["message"] == "Data tidak valid: daily_quota harus 1 atau lebih."
+    assert error["details"] == [{"field": "daily_quota", "id": "harus 1 atau lebih", "en": "must be 1 or more"}]
+    assert "Input should" not in error["message"]
+    english = requests.put(f"{gateway}/api/admin/services/SIM", json={"daily_quota": 0},
+                           headers={**admin, "Accept-Language": "en"}).json()["error"]
+    assert english["message"] == "Invalid input: daily_quota must be 1 or more."
+    # a refusal written by hand: its Indonesian message stands in for the English note
+    hours = put(gateway, "/api/admin/services/SIM", {"opens_at": "14:00", "closes_at": "08:00"}, admin).json()["error"]
+    assert hours["details"] == [{"field": "closes_at", "id": "harus setelah jam buka", "en": "must be after opens_at"}]

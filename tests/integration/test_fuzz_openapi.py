@@ -40,7 +40,10 @@ def test_no_write_endpoint_answers_5xx_to_generated_input(gateway, caplog):
                                      case.path_parameters, case.body))
                 elif response.status_code >= 400:
                     error = response.json()["error"]
-                    assert set(error) == {"code", "message", "fields"}, (operation.label, error)
+                    assert set(error) == {"code", "message", "fields", "details"}, (operation.label, error)
+                    # every bad field has its message in both languages (issue 11)
+                    assert [d["field"] for d in error["details"]] == list(error["fields"]), error
+                    assert all(d["id"] and d["en"] for d in error["details"]), error
 
             fuzz()
 

@@ -55,7 +55,9 @@ def assert_json_error(answer, status, code=None):
     assert answer.status_code == status, (answer.status_code, answer.text[:300])
     assert answer.headers["content-type"].startswith("application/json")
     error = answer.json()["error"]
-    assert set(error) == {"code", "message", "fields"} and error["message"]
+    assert set(error) == {"code", "message", "fields", "details"} and error["message"]
+    assert [d["field"] for d in error["details"]] == list(error["fields"]), error
+    assert all(d["id"] and d["en"] for d in error["details"]), error
     if code:
         assert error["code"] == code, error
     return error

@@ -2,7 +2,7 @@
 // target wait), counters, officer accounts and the running text of the display boards.
 import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
-  errorText, formatWait, formatTime, DisplayFeed, el, $, $$, toast, ask, loadOfficerSession, storeOfficerSession,
+  errorText, fieldMessages, formatWait, formatTime, DisplayFeed, el, $, $$, toast, ask, loadOfficerSession, storeOfficerSession,
 } from "./common.js";
 
 const state = {
@@ -491,7 +491,7 @@ function formDialog({ title, fields, submit, fieldMap = {} }) {
     } catch (err) {
       general.textContent = errorText(err);
       if (err instanceof ApiError) {
-        for (const [field, msg] of Object.entries(err.fields || {})) {
+        for (const [field, msg] of Object.entries(fieldMessages(err))) {
           const name = fieldMap[field] || field;
           if (errors[name]) errors[name].textContent = String(msg);
         }

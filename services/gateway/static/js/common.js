@@ -73,7 +73,20 @@ export class ApiError extends Error {
     this.status = status;
     this.code = err.code || `http_${status}`;
     this.fields = err.fields || {};
+    // each bad field's message in both languages ({field, id, en}); pages show these,
+    // never the technical English notes in `fields`
+    this.details = Array.isArray(err.details) ? err.details : [];
   }
+}
+
+/** {field: message in the page's language} of a refused request (issue 11). */
+export function fieldMessages(err) {
+  const out = {};
+  if (!(err instanceof ApiError)) return out;
+  for (const d of err.details) {
+    if (d && d.field && !(d.field in out)) out[d.field] = d[lang] || d.id || "";
+  }
+  return out;
 }
 
 export class NetworkError extends Error {

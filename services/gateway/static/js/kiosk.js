@@ -3,12 +3,13 @@
 // message, and every screen returns to the start by itself.
 import {
   PAGE, t, applyI18n, setLang, bindLangToggle, onLangChange, currentLang, api, ApiError,
-  NetworkError, errorText, formatWait, formatClock, formatDate, formatTime, tzLabel,
+  NetworkError, errorText, fieldMessages, formatWait, formatClock, formatDate, formatTime, tzLabel,
   serviceName, el, $, $$, sleep, uuid,
 } from "./common.js";
 
 const params = new URLSearchParams(location.search);
-const IDLE_MS = 60000;          // details screen without a touch -> start
+const IDLE_MS = 60000;          // details screen without a touch -> "still there?"
+const IDLE_WARN_MS = 20000;     // ... and without an answer -> start
 const TICKET_MS = 25000;        // ticket screen -> start
 const ERROR_MS = 20000;         // problem screen -> start
 const POLL_MS = 10000;          // services refresh while online
@@ -53,6 +54,7 @@ function show(name) {
   state.screen = name;
   for (const s of $$(".screen")) s.hidden = s.id !== `screen-${name}`;
   clearTimers();
+  closeIdleWarning();
   if (name === "details") armIdle();
   const focusTarget = { start: ".tile:not([disabled])", details: ".prio[aria-checked=true]", ticket: "#done", error: "#err-back" }[name];
   if (focusTarget) { const f = $(focusTarget); if (f) f.focus({ preventScroll: true }); }
@@ -66,8 +68,39 @@ function clearTimers() {
 
 function armIdle() {
   clearTimeout(state.timer);
-  state.timer = setTimeout(reset, IDLE_MS);
+  state.timer = setTimeout(warnIdle, IDLE_MS);
 }
+
+// Before the details screen gives up on a citizen, it asks, with a countdown and the
+// focus on "stay".
+function warnIdle() {
+  const dlg = $("#idle-warning");
+  if (state.screen !== "details" || dlg.open) return;
+  dlg.showModal();
+  $("#idle-stay").focus();
+  const end = Date.now() + IDLE_WARN_MS;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    $("#idle-text").textContent = t("kiosk.idle.text", { n: left });
+    if (left <= 0) reset();
+  };
+  tick();
+  state.idleTick = setInterval(tick, 250);
+}
+
+function closeIdleWarning() {
+  clearInterval(state.idleTick);
+  state.idleTick = null;
+  const dlg = $("#idle-warning");
+  if (dlg.open) dlg.close();
+}
+
+function stay() {
+  closeIdleWarning();
+  if (state.screen === "details") armIdle();
+}
+$("#idle-stay").addEventListener("click", stay);
+$("#idle-warning").addEventListener("cancel", (e) => { e.preventDefault(); stay(); });
 
 function countdown(ms, labelEl, then) {
   clearTimers();
@@ -92,10 +125,11 @@ function reset() {
 }
 
 ["pointerdown", "keydown"].forEach((type) => document.addEventListener(type, () => {
-  if (state.screen === "details") armIdle();
+  if (state.screen === "details" && !$("#idle-warning").open) armIdle();
 }, { passive: true }));
 
 document.addEventListener("keydown", (e) => {
+  if ($("#idle-warning").open) return;   // Escape there means "stay" (the dialog's cancel)
   if (e.key === "Escape" && (state.screen === "details" || state.screen === "error")) reset();
 });
 
@@ -125,6 +159,7 @@ bindLangToggle($("#lang"), { persist: false });
 onLangChange(() => {
   renderTiles(true); tickClock(); if (state.service) renderChosen(); if (state.ticket) renderTicket(state.ticket); renderKeyboard();
   $("#contact-label").textContent = state.contactKind === "none" ? "" : t(`kiosk.contact.label.${state.contactKind}`);
+  renderContactError();
 });
 
 // ---- services ------------------------------------------------------------------------
@@ -270,7 +305,19 @@ function setContactKind(kind) {
   $("#contact-error").textContent = "";
   input.type = kind === "email" ? "email" : "tel";
   input.placeholder = kind === "email" ? "nama@contoh.com" : "08xx xxxx xxxx";
+  state.contactError = null;
   renderKeyboard();
+  if (kind !== "none") keypadInSight();
+}
+
+// The keypad opens at the end of the details screen, where the sticky action bar
+// would cover it: scroll the screen so the whole keypad sits above the bar.
+function keypadInSight() {
+  const screen = $("#screen-details");
+  const osk = $("#osk");
+  const bar = $("#screen-details .k-actions");
+  const overlap = osk.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
+  if (overlap > 0) screen.scrollTop += overlap + 8;
 }
 $$(".ctab").forEach((b) => b.addEventListener("click", () => setContactKind(b.dataset.kind)));
 $("#contact-tabs").addEventListener("keydown", (e) => {
@@ -317,6 +364,7 @@ $("#osk").addEventListener("click", (e) => {
   else if (key === "CLR") input.value = "";
   else if (input.value.length < 80) input.value += key;
   input.removeAttribute("aria-invalid");
+  state.contactError = null;
   $("#contact-error").textContent = "";
 });
 
@@ -325,23 +373,35 @@ function contactPayload() {
   if (state.contactKind === "none" || !value) return { ok: true, contact: {} };
   if (state.contactKind === "phone") {
     const digits = value.replace(/[\s-]/g, "");
+    // a national number: 08 + 8..11 digits (10..13 in all); +62 8.. the same without the 0
+    const national = digits.startsWith("+62") ? `0${digits.slice(3)}` : digits;
+    const n = national.replace(/\D/g, "").length;
+    if (n < 10) return { ok: false, error: { key: "kiosk.phone.short", vars: { n } } };
+    if (n > 13) return { ok: false, error: { key: "kiosk.phone.long", vars: { n } } };
     if (!/^\+?\d{8,15}$/.test(digits)) return { ok: false };
     return { ok: true, contact: { phone: digits } };
   }
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/.test(value)) return { ok: false };
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/.test(value)) return { ok: false, error: { key: "kiosk.email.invalid" } };
   return { ok: true, contact: { email: value } };
 }
 
-function markContactInvalid(message) {
-  const input = $("#contact-input");
-  input.setAttribute("aria-invalid", "true");
-  $("#contact-error").textContent = message || t("kiosk.field.invalid");
+// error: {key, vars} (re-rendered when the language changes) or {text} (the server's,
+// already in the language it was asked in)
+function markContactInvalid(error) {
+  state.contactError = error || { key: "kiosk.field.invalid" };
+  $("#contact-input").setAttribute("aria-invalid", "true");
+  renderContactError();
+}
+
+function renderContactError() {
+  const e = state.contactError;
+  $("#contact-error").textContent = !e ? "" : e.key ? t(e.key, e.vars || {}) : e.text;
 }
 
 $("#back").addEventListener("click", reset);
 $("#take").addEventListener("click", () => {
   const c = contactPayload();
-  if (!c.ok) { markContactInvalid(); return; }
+  if (!c.ok) { markContactInvalid(c.error); return; }
   issue(c.contact);
 });
 
@@ -404,11 +464,11 @@ function handleIssueError(err, contact) {
   }
   if (err instanceof ApiError && (err.status === 422 || err.status === 400)) {
     state.idemKey = null;
-    const fields = err.fields || {};
+    const fields = fieldMessages(err);
     const contactField = Object.keys(fields).find((f) => f.startsWith("contact"));
     if (contactField && Object.keys(contact).length) {
       show("details");
-      markContactInvalid(typeof fields[contactField] === "string" ? fields[contactField] : err.message);
+      markContactInvalid({ text: fields[contactField] || err.message });
       return;
     }
     showProblem("bad", t("kiosk.issue.failed"), err.message, t("kiosk.issue.failed.hint"));
