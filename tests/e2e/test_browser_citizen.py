@@ -233,3 +233,96 @@ def test_admin_validation_messages_are_in_the_chosen_language(hall, pages):
     assert admin.text_content(error) == "must be 1 or more"
     assert "Invalid input: daily_quota must be 1 or more." in admin.text_content("dialog[open]")
     assert admin.js_errors == []
+
+
+def test_kiosk_tiles_have_pictograms_and_the_kiosk_reads_aloud(hall, pages):
+    """Broke: nothing helped someone who reads poorly: no pictograms, nothing spoken.
+    Checks: every service tile shows its own pictogram (loaded, decorative: alt="", so
+    the tile's name stays its text); "Bacakan" speaks the prompt with the services'
+    names, choosing a service speaks it, the ticket's number is spoken spelled as the
+    board calls it, each through the browser's voice or the server's espeak-ng audio;
+    back at the start, speech is off again for the next citizen."""
+    kiosk = pages(KIOSK_PORTRAIT)
+    kiosk.goto(hall.base_url + "/kiosk?print=none")
+    kiosk.wait_for_selector(".tile:not([disabled])")
+    wait_until(lambda: kiosk.evaluate("[...document.querySelectorAll('.tile .t-pict')].every(i => i.complete)"),
+               message="pictograms loaded")
+    pictures = kiosk.eval_on_selector_all(".tile", """tiles => tiles.map(t => {
+        const img = t.querySelector('img.t-pict');
+        return {code: t.dataset.service, src: img && img.getAttribute('src'), alt: img && img.getAttribute('alt'),
+                width: img ? img.naturalWidth : 0, shown: img ? img.getBoundingClientRect().width : 0};
+    })""")
+    assert len(pictures) >= 5
+    for p in pictures:
+        assert p["width"] > 0 and p["shown"] >= 48 and p["alt"] == "", p
+    demo = [p for p in pictures if p["code"] in ("SIM", "SKCK", "LOST_ITEM", "CROWD_PERMIT", "COMPLAINT")]
+    assert len({p["src"] for p in demo}) == 5, demo      # each its own
+
+    spoken = "window.__kiosk.spoken"
+    audio = []
+    kiosk.on("response", lambda r: audio.append(r.status) if "/api/speech" in r.url else None)
+    assert kiosk.get_attribute("#speak", "aria-pressed") == "false"
+    kiosk.click("#speak")
+    assert kiosk.get_attribute("#speak", "aria-pressed") == "true"
+    first = kiosk.evaluate(spoken + "[0]")
+    assert first["text"].startswith("Silakan pilih layanan di layar:") and "SIM" in first["text"], first
+    wait_until(lambda: kiosk.evaluate(spoken + "[0].via"), timeout=20, message="the prompt spoken")
+    assert kiosk.evaluate(spoken + "[0].via") in ("speech-synthesis", "server-audio")
+    assert kiosk.evaluate(spoken + "[0].via") == "speech-synthesis" or audio == [200], audio
+
+    kiosk.click(".tile[data-service='SKCK']")
+    assert kiosk.evaluate(spoken + "[1].text").startswith("Layanan ")
+    kiosk.click("#take")
+    kiosk.wait_for_selector("#screen-ticket:not([hidden])")
+    number = kiosk.text_content("#t-number")          # e.g. B-012
+    said = kiosk.evaluate(spoken + "[" + spoken + ".length - 1].text")
+    letter, digits = number.split("-")
+    words = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
+    assert said.startswith("Nomor antrian Anda %s %s" % (letter, " ".join(words[int(d)] for d in digits))), said
+    wait_until(lambda: kiosk.evaluate(spoken + "[" + spoken + ".length - 1].via"), timeout=20,
+               message="the number spoken")
+    assert kiosk.evaluate(spoken + "[" + spoken + ".length - 1].via") != "failed"
+
+    kiosk.click("#done")
+    kiosk.wait_for_selector("#screen-start:not([hidden])")
+    assert kiosk.get_attribute("#speak", "aria-pressed") == "false"
+    assert kiosk.js_errors == []
+
+
+ZOOMED_PHONE = (206, 457)   # a 412 px wide phone at 200% zoom: half as many CSS pixels
+
+
+def test_status_page_does_not_overflow_sideways_at_200_percent_zoom(hall, pages):
+    """Broke: at 200% zoom on a 412 px phone the status page overflowed sideways.
+    Checks: waiting (with a priority and the no-counter note) and called, in both
+    languages, nothing is wider than the screen and no element reaches past it."""
+    api = Api(hall.base_url)
+    waiting = api.issue("CROWD_PERMIT", "elderly")
+    widest = """() => {
+        const w = document.documentElement.clientWidth;
+        const out = [...document.querySelectorAll('body *')].filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && (r.right > w + 1 || r.left < -1) && getComputedStyle(e).position !== 'fixed';
+        }).map(e => e.id || e.className || e.tagName);
+        return {scroll: document.documentElement.scrollWidth - w, out};
+    }"""
+    phone = pages(ZOOMED_PHONE)
+    phone.goto(waiting["track_url"])
+    phone.wait_for_selector("#ticket:not([hidden])")
+    for lang in ("id", "en"):
+        found = phone.evaluate(widest)
+        assert found["scroll"] <= 0 and found["out"] == [], (lang, found)
+        phone.click("#lang")
+
+    api.ready_counter(5, "petugas5", ["CROWD_PERMIT"])
+    try:
+        api.issue("CROWD_PERMIT")
+        called = api.call("POST", "/api/counters/5/call-next", "petugas5").json()
+        phone2 = pages(ZOOMED_PHONE)
+        phone2.goto(hall.base_url + "/t/" + called["id"])
+        phone2.wait_for_selector("#callout:not([hidden])")
+        found = phone2.evaluate(widest)
+        assert found["scroll"] <= 0 and found["out"] == [], found
+    finally:
+        api.release_counter(5, "petugas5")
+    assert phone.js_errors == []

@@ -6,6 +6,8 @@ import {
   NetworkError, errorText, fieldMessages, formatWait, formatClock, formatDate, formatTime, tzLabel,
   serviceName, el, $, $$, sleep, uuid,
 } from "./common.js";
+import { pictogramUrl } from "./pictograms.js";
+import { say, hush, spellTicket } from "./speech.js";
 
 const params = new URLSearchParams(location.search);
 const IDLE_MS = 60000;          // details screen without a touch -> "still there?"
@@ -41,12 +43,12 @@ const startLang = PAGE.lang || "id";
 
 const state = {
   site: null, services: [], servicesKey: "", online: true, failures: 0,
-  screen: "start", service: null, priority: "regular", contactKind: "none",
+  screen: "start", service: null, speak: false, priority: "regular", contactKind: "none",
   ticket: null, idemKey: null, timer: null, countdown: null, issuing: false,
 };
 
 // hooks for tests and for a kiosk's supervisor tools
-window.__kiosk = { printed: [], issued: [], mode: printMode, paper, registered: Boolean(kioskKey) };
+window.__kiosk = { printed: [], issued: [], spoken: [], mode: printMode, paper, registered: Boolean(kioskKey) };
 
 // ---- screens and timers -------------------------------------------------------------
 
@@ -115,6 +117,7 @@ function countdown(ms, labelEl, then) {
 }
 
 function reset() {
+  setSpeech(SPEAK_DEFAULT, false);
   state.service = null;
   state.ticket = null;
   state.idemKey = null;
@@ -160,6 +163,7 @@ onLangChange(() => {
   renderTiles(true); tickClock(); if (state.service) renderChosen(); if (state.ticket) renderTicket(state.ticket); renderKeyboard();
   $("#contact-label").textContent = state.contactKind === "none" ? "" : t(`kiosk.contact.label.${state.contactKind}`);
   renderContactError();
+  if (state.speak) speakScreen();
 });
 
 // ---- services ------------------------------------------------------------------------
@@ -226,6 +230,7 @@ function renderTiles(force = false) {
       onclick: () => choose(svc),
     },
     el("span", { class: "svc-chip" }, svc.prefix || "?"),
+    el("img", { class: "t-pict", src: pictogramUrl(svc.code), alt: "", width: 80, height: 80, draggable: "false" }),
     el("span", { class: "t-name" }, serviceName(svc)),
     other && other !== serviceName(svc) ? el("span", { class: "t-alt", lang: currentLang() === "en" ? "id" : "en" }, other) : el("span"),
     el("span", { class: "t-meta" }, ...(meta || closedMeta)));
@@ -259,6 +264,7 @@ function choose(svc) {
     showProblem("warn", t("kiosk.closed.title"), serviceName(svc), closedReason(svc));
     return;
   }
+  if (state.speak) speakText(t("kiosk.speak.details", { service: serviceName(svc) }));
   state.service = svc;
   state.priority = "regular";
   state.contactKind = "none";
@@ -536,6 +542,10 @@ function showTicket(tk) {
   $("#print-again").hidden = true;
   renderTicket(tk);
   show("ticket");
+  if (state.speak) {
+    const service = (currentLang() === "en" && tk.service_name_en) || tk.service_name || tk.service;
+    speakText(t("kiosk.speak.ticket", { number: spellTicket(tk.number, currentLang()), service }));
+  }
   countdown(TICKET_MS, $("#t-countdown"), reset);
   printTicket(tk);
   refreshServices();
@@ -594,6 +604,39 @@ async function printTicket(tk) {
   try { window.print(); } catch (e) { /* no printing here */ }
 }
 
+// ---- spoken prompt and ticket number (for whoever reads poorly) ----------------------
+// Off until the citizen presses "Read aloud" (or always on with ?speak=1); the start
+// screen's prompt names the services; the details screen the chosen one; the ticket
+// screen says the number, spelled as the board calls it.
+const SPEAK_DEFAULT = params.get("speak") === "1";
+
+function setSpeech(on, announce = true) {
+  state.speak = on;
+  const btn = $("#speak");
+  btn.setAttribute("aria-pressed", String(on));
+  if (!on) { hush(); return; }
+  if (announce) speakScreen();
+}
+
+function speakScreen() {
+  if (state.screen === "start") {
+    const names = state.services.filter((s) => s.open !== false).map((s) => serviceName(s)).join(", ");
+    speakText(`${t("kiosk.speak.prompt")} ${names}.`);
+  } else if (state.screen === "details" && state.service) {
+    speakText(t("kiosk.speak.details", { service: serviceName(state.service) }));
+  } else if (state.screen === "ticket" && state.ticket) {
+    speakText(t("kiosk.speak.ticket", { number: spellTicket(state.ticket.number, currentLang()), service: $("#t-service").textContent }));
+  }
+}
+
+function speakText(text) {
+  const entry = { text, lang: currentLang(), via: null };
+  window.__kiosk.spoken.push(entry);
+  say(text, entry.lang).then((via) => { entry.via = via; });
+}
+
+$("#speak").addEventListener("click", () => setSpeech(!state.speak));
+
 // ---- start -----------------------------------------------------------------------------
 
 (function init() {
@@ -602,6 +645,7 @@ async function printTicket(tk) {
   $("#kiosk-id").textContent = kioskId ? `Kiosk ${kioskId}` : "";
   applyI18n();
   renderKeyboard();
+  setSpeech(SPEAK_DEFAULT, false);
   show("start");
   tickClock();
   setInterval(tickClock, 1000);

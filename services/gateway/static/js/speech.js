@@ -54,3 +54,72 @@ export function announcementText(number, counter, kind = "call", lang = "id") {
   const text = `Nomor antrian ${spelled}, silakan ke loket ${numberWordsId(counter)}.`;
   return kind === "recall" ? `Panggilan ulang. ${text}` : text;
 }
+
+// ---- speaking a text (the kiosk's spoken prompt and ticket number) -------------------
+// The browser's voice for the language when it has one, else espeak-ng audio from the
+// server (GET /api/speech), as the board does. Resolves how it was spoken; never hangs.
+
+const SPEAKABLE = /[^0-9A-Za-z .,:;?!'()\-]+/g;   // what /api/speech accepts
+
+function voiceFor(lang) {
+  if (!("speechSynthesis" in window)) return Promise.resolve(null);
+  const want = lang === "en" ? /^en([-_]|$)/i : /^id([-_]|$)/i;
+  const pick = () => speechSynthesis.getVoices().find((v) => want.test(v.lang)) || null;
+  const now = pick();
+  if (now) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const done = () => resolve(pick());
+    speechSynthesis.addEventListener("voiceschanged", done, { once: true });
+    setTimeout(done, 1000);
+  });
+}
+
+let playing = null;
+
+/** Stop whatever say() is speaking. */
+export function hush() {
+  if ("speechSynthesis" in window) speechSynthesis.cancel();
+  if (playing) { playing.pause(); playing = null; }
+}
+
+/** Speak ``text`` in ``lang`` ("id" | "en"): "speech-synthesis", "server-audio" or "failed". */
+export async function say(text, lang = "id", maxMs = 20000) {
+  const clean = String(text).replace(SPEAKABLE, " ").replace(/\s+/g, " ").trim().slice(0, 240);
+  if (!clean) return "failed";
+  hush();
+  const voice = await voiceFor(lang);
+  if (voice) {
+    const ok = await new Promise((resolve) => {
+      const u = new SpeechSynthesisUtterance(clean);
+      u.voice = voice;
+      u.lang = voice.lang;
+      u.rate = 0.9;
+      const timer = setTimeout(() => { speechSynthesis.cancel(); resolve(false); }, maxMs);
+      u.onend = () => { clearTimeout(timer); resolve(true); };
+      u.onerror = () => { clearTimeout(timer); resolve(false); };
+      speechSynthesis.speak(u);
+    });
+    if (ok) return "speech-synthesis";
+  }
+  return new Promise((resolve) => {
+    const audio = new Audio(`/api/speech?voice=${lang === "en" ? "en" : "id"}&text=${encodeURIComponent(clean)}`);
+    playing = audio;
+    let settled = false;
+    const finish = (how) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (playing === audio) playing = null;
+      resolve(how);
+    };
+    const timer = setTimeout(() => { audio.pause(); finish("failed"); }, maxMs);
+    audio.addEventListener("ended", () => finish("server-audio"));
+    audio.addEventListener("error", () => finish("failed"));
+    audio.addEventListener("loadedmetadata", () => {
+      // 'ended' may never come on a machine without a sound card
+      if (isFinite(audio.duration)) setTimeout(() => finish("server-audio"), (audio.duration + 0.5) * 1000);
+    });
+    const p = audio.play();
+    if (p && p.catch) p.catch(() => finish("failed"));
+  });
+}
