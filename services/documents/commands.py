@@ -83,3 +83,9 @@ class TypeSettings(Command):
     fee: int = Field(ge=0, le=100_000_000)
     steps: list[StepSettings] = Field(min_length=1, max_length=20)
     required_documents: list[DocumentSettings] = Field(default_factory=list, max_length=20)
+
+
+class ReportDays(Command):
+    """The local days of a report, both included (the gateway's caller checked the order)."""
+    date_from: date
+    date_to: date

@@ -11,9 +11,9 @@ from shared.infrastructure.consumer import consume
 from shared.infrastructure.metrics import Metrics
 from shared.infrastructure.outbox import OutboxRelay
 from shared.infrastructure.rpc import RpcProxy, rpc
-from services.documents import handlers
+from services.documents import handlers, reports
 from services.documents import repository as repo
-from services.documents.commands import NewApplication, OutcomeDetails, TypeSettings, parse
+from services.documents.commands import NewApplication, OutcomeDetails, ReportDays, TypeSettings, parse
 from services.documents.dependencies import DocumentsMetrics, DocumentsStore, UploadStorage, unit_of_work_on
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,15 @@ class DocumentsService:
             return handlers.update_type(uow, self.queue, code, command)
 
     # --- other services ---------------------------------------------------------------------
+
+    @rpc
+    def report_applications(self, site, date_from, date_to):
+        """Applications started on the site's local days ``date_from`` … ``date_to``
+        (ISO dates, as the queue's report resolved them), per type: steps with their
+        outcomes and pass rates, documents ready, days to ready."""
+        period = parse(ReportDays, {"date_from": date_from, "date_to": date_to})
+        with self.uow.read(site) as uow:
+            return reports.summary(uow, period.date_from, period.date_to)
 
     @rpc
     def applicant_contact(self, site, application_id, actor):

@@ -28,7 +28,10 @@ def openapi_document(public_url):
                 for kind, name in PATH_PARAM.findall(r.path)] + [
                 {"name": name, "in": "header", "required": required, "description": description,
                  "schema": {"type": "string"}}
-                for name, (required, description) in r.headers.items()],
+                for name, (required, description) in r.headers.items()] + [
+                {"name": name, "in": "query", "required": required, "description": description,
+                 "schema": {"type": "string", "maxLength": 40}}
+                for name, (required, description) in r.query.items()],
             "responses": {str(r.status): answer_spec(r.answer, r.status)},
         }
         for status, description in r.extra_statuses.items():

@@ -418,3 +418,151 @@ class ApplicationView(Answer):
     required_documents: list[RequiredDocumentInfo] = []
     created_at: Optional[str] = None
     check_in_before: Optional[str] = Field(None, description="an online registration lapses after this")
+
+
+# --- satisfaction survey (SKM, PermenPAN-RB 14/2017) ----------------------------------------
+
+class SurveyRatingsIn(Body):
+    """The nine SKM elements, 1 (poor) to 4 (very good)."""
+    u1: int = Field(ge=1, le=4, strict=True, description="requirements (persyaratan)")
+    u2: int = Field(ge=1, le=4, strict=True, description="procedure (sistem, mekanisme dan prosedur)")
+    u3: int = Field(ge=1, le=4, strict=True, description="service time (waktu penyelesaian)")
+    u4: int = Field(ge=1, le=4, strict=True, description="cost (biaya/tarif)")
+    u5: int = Field(ge=1, le=4, strict=True, description="product (produk spesifikasi jenis pelayanan)")
+    u6: int = Field(ge=1, le=4, strict=True, description="officer competence (kompetensi pelaksana)")
+    u7: int = Field(ge=1, le=4, strict=True, description="officer behaviour (perilaku pelaksana)")
+    u8: int = Field(ge=1, le=4, strict=True, description="complaint handling (penanganan pengaduan)")
+    u9: int = Field(ge=1, le=4, strict=True, description="facilities (sarana dan prasarana)")
+
+
+class SurveyRequest(Body):
+    ratings: SurveyRatingsIn
+    comment: Optional[str] = Field(None, max_length=1000, description="optional, up to 1,000 characters")
+    language: Literal["id", "en"] = "id"
+
+
+class SurveyAnswer(Answer):
+    ticket_id: str
+    submitted: bool
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+class IkmFigures(Answer):
+    index: Optional[float] = Field(None, description="mean of the element scores × 25 (25–100), 2 decimals")
+    grade: Optional[Literal["A", "B", "C", "D"]] = None
+    responses: int
+    elements: dict[str, float] = Field(default_factory=dict, description="u1..u9: each element's mean score")
+
+
+class ReportFigures(Answer):
+    tickets: int
+    issued: int
+    transferred_in: int
+    called: int
+    served: int
+    no_shows: int
+    transferred: int
+    cancelled: int
+    open: int
+    wait_mean_s: Optional[float] = None
+    wait_p50_s: Optional[float] = None
+    wait_p90_s: Optional[float] = None
+    service_time_mean_s: Optional[float] = None
+    service_time_p50_s: Optional[float] = None
+    service_time_p90_s: Optional[float] = None
+    no_show_share: Optional[float] = Field(None, description="no-shows ÷ tickets called")
+    within_target_count: int
+    within_target: Optional[float] = Field(None, description="called within the service's target wait ÷ called")
+
+
+class ServiceReport(ReportFigures):
+    code: str
+    name: str
+    name_en: str
+    target_wait_s: Optional[int] = None
+    ikm: IkmFigures
+
+
+class HourReport(Answer):
+    hour: int
+    tickets: int
+    services: dict[str, int]
+
+
+class StaffFigures(Answer):
+    called: int
+    served: int
+    no_shows: int
+    transferred: int
+    wait_mean_s: Optional[float] = None
+    service_time_mean_s: Optional[float] = None
+    service_time_total_s: Optional[float] = None
+
+
+class OfficerReport(StaffFigures):
+    officer: str
+
+
+class CounterReport(StaffFigures):
+    counter: int
+
+
+class DayReport(Answer):
+    date: str
+    tickets: int
+    issued: int
+    called: int
+    served: int
+    no_shows: int
+    wait_mean_s: Optional[float] = None
+    wait_p50_s: Optional[float] = None
+    wait_p90_s: Optional[float] = None
+    within_target: Optional[float] = None
+    ikm: IkmFigures
+
+
+class StepReport(Answer):
+    code: str
+    name: str
+    name_en: str
+    outcomes: int
+    passed: int
+    failed: int
+    incomplete: int
+    pass_rate: Optional[float] = None
+
+
+class ApplicationTypeReport(Answer):
+    code: str
+    name: str
+    name_en: str
+    applications: int
+    ready: int
+    in_progress: int
+    ended: int
+    days_to_ready_mean: Optional[float] = None
+    days_to_ready_p50: Optional[float] = None
+    steps: list[StepReport]
+
+
+class ApplicationsReport(Answer):
+    available: bool = Field(description="false when the documents service did not answer")
+    types: list[ApplicationTypeReport]
+
+
+class ReportSummary(Answer):
+    site: str
+    site_name: str
+    timezone: str
+    generated_at: str
+    from_: str = Field(alias="from", description="first local day (YYYY-MM-DD)")
+    to: str = Field(description="last local day, included")
+    totals: ReportFigures
+    services: list[ServiceReport]
+    ikm: IkmFigures
+    hours: list[HourReport]
+    officers: list[OfficerReport]
+    counters: list[CounterReport]
+    days: list[DayReport]
+    applications: ApplicationsReport

@@ -6,6 +6,7 @@ import logging
 import re
 import uuid
 
+from nameko.exceptions import UnknownService
 from werkzeug.wrappers import Response
 
 from shared.infrastructure.config import SettingsProvider
@@ -19,6 +20,7 @@ from services.gateway.limits import ticket_allowance
 from services.gateway.dependencies import GatewayMetrics, HealthChecks
 from services.gateway.display_hub import CLOSED, DisplayHub
 from services.gateway.openapi import openapi_document
+from services.gateway.report_csv import report_csv
 from services.gateway.pages import PageRoutes
 from services.gateway.web import OFFICERS, SUPERVISORS, json_response, route
 
@@ -26,6 +28,10 @@ RPC_TIMEOUT_S = 8
 # The documents service's check of an outcome: short, as a plain pass goes ahead without it.
 OUTCOME_CHECK_TIMEOUT_S = 2
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # the documents service checks the same limit
+# The documents service's part of a report: without it the rest of the report still answers.
+REPORT_DOCUMENTS_TIMEOUT_S = 3
+REPORT_QUERY = {"from": (False, "first day, YYYY-MM-DD in the site's time zone (default: today, or `to`)"),
+                "to": (False, "last day, included, YYYY-MM-DD (default: `from`); at most 366 days in all")}
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +112,18 @@ class GatewayService(PageRoutes):
     def cancel_ticket(self, request, ticket_id):
         ticket_id = ticket_uuid(ticket_id)
         return self.with_track_url(self.queue.cancel_ticket(self.site_code, ticket_id, ticket_key_of(request)))
+
+    @route("POST", "/api/tickets/<ticket_id>/survey", "The holder's satisfaction survey (SKM, PermenPAN-RB "
+           "14/2017) of a completed ticket, once: U1–U9 rated 1–4, an optional comment (header X-Ticket-Key)",
+           tags=["citizen"], body=schemas.SurveyRequest, answer=schemas.SurveyAnswer, status=201, json_only=True,
+           headers={"X-Ticket-Key": (True, "the ticket's access_key, from the issue answer or track_url's #k=")},
+           extra_statuses={401: "X-Ticket-Key missing", 403: "X-Ticket-Key wrong", 404: "no such ticket",
+                           409: "ticket not completed (survey_not_open) or already rated "
+                                "(survey_already_submitted)"})
+    def submit_survey(self, request, ticket_id, body):
+        ticket_id = ticket_uuid(ticket_id)
+        return self.queue.submit_survey(self.site_code, ticket_id, ticket_key_of(request),
+                                        body.model_dump(exclude_none=True))
 
     # --- officers -------------------------------------------------------------------
 
@@ -407,6 +425,46 @@ class GatewayService(PageRoutes):
             raise NotFound("Tidak ada pesan gagal dengan nomor itu.", "No dead letter with that id.",
                            {"id": "not a message id"}) from None
         return self.notify.resend(self.site_code, delivery_id)
+
+    # --- reports ---------------------------------------------------------------------
+
+    @route("GET", "/api/reports/summary", "The site's report over a period of local days: per service, hour of the "
+           "day, officer, counter, day and application type, with the satisfaction index (IKM)",
+           tags=["supervisor"], auth=SUPERVISORS, answer=schemas.ReportSummary, query=REPORT_QUERY,
+           extra_statuses={422: "from or to not a date, to before from, or more than 366 days"})
+    def report_summary(self, request, officer):
+        return self.report(request)
+
+    @route("GET", "/api/reports/summary.csv", "The same report as CSV (text/csv, UTF-8; one block per table)",
+           tags=["supervisor"], auth=SUPERVISORS, query=REPORT_QUERY,
+           extra_statuses={422: "from or to not a date, to before from, or more than 366 days"})
+    def report_summary_csv(self, request, officer):
+        report = self.report(request)
+        name = f"ptsp-report-{report['site']}-{report['from']}-{report['to']}.csv"
+        # A byte-order mark so that spreadsheets read the Indonesian text as UTF-8.
+        return Response("\ufeff" + report_csv(report), status=200, content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                 "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+    def report(self, request):
+        period = {}
+        for name in REPORT_QUERY:
+            value = request.args.get(name)
+            if value is None or value == "":
+                continue
+            if len(value) > 40 or not value.isprintable():
+                raise InvalidInput(f"Tanggal tidak valid: {name}.", f"Invalid date: {name}.",
+                                   {name: "a date, YYYY-MM-DD"})
+            period[name] = value
+        report = self.queue.report_summary(self.site_code, period)
+        try:
+            types = self.documents.with_timeout(REPORT_DOCUMENTS_TIMEOUT_S).report_applications(
+                self.site_code, report["from"], report["to"])
+            report["applications"] = {"available": True, "types": types}
+        except (Unavailable, UnknownService, NotFound) as exc:  # away, not deployed, or not serving this site
+            log.warning("documents report unavailable (%s): report without applications", type(exc).__name__)
+            report["applications"] = {"available": False, "types": []}
+        return report
 
     def authorize(self, request, roles):
         """The officer of the request's live session, if their role is in ``roles``

@@ -46,6 +46,8 @@ class Route:
     json_only: bool = False
     # Request headers the route reads, for the OpenAPI document: name -> (required, description).
     headers: dict = field(default_factory=dict)
+    # Query parameters the route reads, for the OpenAPI document: name -> (required, description).
+    query: dict = field(default_factory=dict)
 
 
 ROUTES: list[Route] = []
@@ -56,7 +58,7 @@ SUPERVISORS = SUPERVISOR_ROLES
 
 
 def route(method, path, summary, tags=("api",), body=None, answer=None, status=200, auth=(),
-          extra_statuses=None, max_body=None, json_only=False, headers=None):
+          extra_statuses=None, max_body=None, json_only=False, headers=None, query=None):
     """Register an API entrypoint: a nameko ``@http`` handler whose failures become
     documented JSON errors.
 
@@ -66,11 +68,12 @@ def route(method, path, summary, tags=("api",), body=None, answer=None, status=2
     model) is validated and passed as ``body``. ``max_body`` raises the server's
     body limit (bytes) for this route only; ``json_only`` refuses a body not
     declared application/json (415); ``headers`` documents the request headers the
-    route reads."""
+    route reads; ``query`` the query parameters it reads."""
     if auth and not set(auth) <= set(ROLES):
         raise ValueError(f"unknown roles in {auth}")
     spec = Route(method, path, summary, list(tags), body, answer, status, tuple(auth), dict(extra_statuses or {}),
-                 max_body=max_body, json_only=json_only, headers=dict(headers or {}))
+                 max_body=max_body, json_only=json_only, headers=dict(headers or {}),
+                 query=dict(query or {}))
     if json_only:
         spec.extra_statuses.setdefault(415, "Content-Type is not application/json")
     ROUTES.append(spec)

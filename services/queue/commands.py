@@ -1,12 +1,15 @@
 """What callers may ask of the queue service, validated at its RPC boundary."""
 from typing import Annotated, Optional
 
-from pydantic import AwareDatetime, BeforeValidator, Field
+from datetime import date
+
+from pydantic import AwareDatetime, BeforeValidator, Field, model_validator
 
 from shared.contracts.commands import (  # noqa: F401 - parse is part of this module's interface
     Command, EmailAddress, PhoneNumber, parse,
 )
 from shared.contracts.enums import Language, Outcome, Priority, Role
+from shared.contracts.errors import InvalidInput
 
 ServiceCode = Annotated[
     str,
@@ -116,3 +119,51 @@ class NewKiosk(Command):
 
 class RunningText(Command):
     text: str = Field(max_length=500)
+
+
+# --- the citizen's satisfaction survey (SKM) -----------------------------------------
+
+Score = Annotated[int, Field(strict=True, ge=1, le=4)]
+
+
+class SurveyRatings(Command):
+    """U1–U9 in PermenPAN-RB 14/2017 order, each 1 (poor) to 4 (very good)."""
+    u1: Score
+    u2: Score
+    u3: Score
+    u4: Score
+    u5: Score
+    u6: Score
+    u7: Score
+    u8: Score
+    u9: Score
+
+
+class SubmitSurvey(Command):
+    ratings: SurveyRatings
+    comment: Optional[str] = Field(None, max_length=1000)
+    language: Language = "id"
+
+
+# --- the supervisor's reports ------------------------------------------------------------
+
+REPORT_MAX_DAYS = 366
+
+
+class ReportPeriod(Command):
+    """Local days of the site, both included; either missing means the other (both
+    missing: today)."""
+    date_from: Optional[date] = Field(None, alias="from")
+    date_to: Optional[date] = Field(None, alias="to")
+
+    @model_validator(mode="after")
+    def ordered_and_bounded(self):
+        if self.date_from and self.date_to:
+            if self.date_to < self.date_from:
+                raise InvalidInput("Tanggal akhir sebelum tanggal awal.", "The end date is before the start date.",
+                                   {"to": "before from"})
+            if (self.date_to - self.date_from).days + 1 > REPORT_MAX_DAYS:
+                raise InvalidInput(f"Periode paling lama {REPORT_MAX_DAYS} hari.",
+                                   f"The period is at most {REPORT_MAX_DAYS} days.",
+                                   {"to": f"at most {REPORT_MAX_DAYS} days after from"})
+        return self

@@ -15,7 +15,9 @@ from shared.infrastructure.config import settings_from
 from shared.contracts.enums import SUPERVISOR_ROLES
 from shared.contracts.errors import Conflict, Forbidden, InvalidInput
 from services.queue import access
-from services.queue.commands import CompleteTicket, IssueForStep, IssueTicket, OpenCounter, TransferTicket
+from services.queue.commands import (
+    CompleteTicket, IssueForStep, IssueTicket, OpenCounter, ReportPeriod, SubmitSurvey, TransferTicket,
+)
 from services.queue.domain import ACTIVE_AT_COUNTER, Ticket, format_number, local_date, rules_of
 
 
@@ -129,6 +131,33 @@ def ticket_contact(uow, ticket_id):
     contact = uow.tickets.contact(ticket_id)
     uow.record(Change("read_contact", ticket_id=ticket_id))
     return contact
+
+
+def submit_survey(uow, ticket_id, access_key, cmd: SubmitSurvey):
+    """The holder rates a completed ticket, once (SKM, PermenPAN-RB 14/2017). The
+    answer is journaled without its ratings or comment; no event carries it."""
+    ticket = uow.tickets.get(ticket_id, lock=True)  # the lock serialises two answers for one ticket
+    row = uow.tickets.row(ticket_id)
+    access.check_ticket_key(uow.rules.secret, row, access_key)
+    if ticket.status != "done":
+        raise Conflict("Survei hanya dapat diisi setelah layanan selesai.",
+                       "The survey can only be filled in after the service is completed.",
+                       {"status": f"ticket is {ticket.status}, not done"}, code="survey_not_open")
+    if uow.surveys.exists(ticket.id):
+        raise Conflict("Survei untuk tiket ini sudah diisi. Terima kasih.",
+                       "The survey for this ticket was already submitted. Thank you.",
+                       {"ticket": "already rated"}, code="survey_already_submitted")
+    uow.surveys.add(ticket.id, ticket.service_code, row["local_date"], cmd.ratings.model_dump(),
+                    cmd.comment or None, cmd.language, uow.now)
+    uow.record(Change("survey", ticket_id=ticket.id))
+    return ticket.id
+
+
+def report_period(uow, cmd: ReportPeriod):
+    """The report's local days (from, to): a missing end is the other one, both
+    missing is the site's today."""
+    date_from = cmd.date_from or cmd.date_to or today(uow)
+    return date_from, cmd.date_to or date_from
 
 
 # --- officers ----------------------------------------------------------------------------

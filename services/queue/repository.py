@@ -52,6 +52,7 @@ class QueueRepositories:
         self.officers = Officers(cur, site_id)
         self.journal = Journal(cur, site_id)
         self.catalog = Catalog(cur, site_id)
+        self.surveys = Surveys(cur, site_id)
 
     def site(self):
         return self._site
@@ -305,6 +306,25 @@ class IdempotencyKeys:
         self.cur.execute(
             """INSERT INTO queue.idempotency_keys (site_id, key, request_hash, ticket_id)
                VALUES (%s, %s, %s, %s)""", (self.site_id, key, request_hash, ticket_id))
+
+
+class Surveys:
+    """The holders' satisfaction surveys, one per ticket."""
+
+    def __init__(self, cur, site_id):
+        self.cur, self.site_id = cur, site_id
+
+    def exists(self, ticket_id) -> bool:
+        self.cur.execute("SELECT 1 FROM queue.surveys WHERE ticket_id = %s", (ticket_id,))
+        return self.cur.fetchone() is not None
+
+    def add(self, ticket_id, service_code, local_date, ratings, comment, language, at):
+        self.cur.execute(
+            """INSERT INTO queue.surveys (ticket_id, site_id, service_code, local_date, u1, u2, u3, u4, u5, u6,
+                   u7, u8, u9, comment, language, submitted_at)
+               VALUES (%(ticket)s, %(site)s, %(service)s, %(day)s, %(u1)s, %(u2)s, %(u3)s, %(u4)s, %(u5)s, %(u6)s,
+                   %(u7)s, %(u8)s, %(u9)s, %(comment)s, %(language)s, %(at)s)""",
+            {"ticket": ticket_id, "site": self.site_id, "service": service_code, "day": local_date, "comment": comment, "language": language, "at": at, **ratings})
 
 
 class Journal:

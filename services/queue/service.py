@@ -7,11 +7,11 @@ from shared.infrastructure.config import SettingsProvider
 from shared.contracts.errors import Unavailable
 from shared.infrastructure.metrics import Metrics
 from shared.infrastructure.rpc import rpc
-from services.queue import access, admin, display, handlers, monitoring, views
+from services.queue import access, admin, display, handlers, monitoring, reports, views
 from services.queue import repository as repo
 from services.queue.commands import (
     CompleteTicket, CounterSettings, IssueForStep, IssueTicket, NewCounter, NewKiosk, NewOfficer, NewService,
-    OfficerSettings, OpenCounter, RunningText, ServiceSettings, TransferTicket, parse,
+    OfficerSettings, OpenCounter, ReportPeriod, RunningText, ServiceSettings, SubmitSurvey, TransferTicket, parse,
 )
 from services.queue.dependencies import DisplayProjection, QueueMetrics, QueueStore
 
@@ -76,6 +76,24 @@ class QueueService:
         with self.uow(site, actor="citizen") as uow:
             handlers.cancel_ticket(uow, ticket_id, access_key)
         return self.get_ticket(site, ticket_id)
+
+    @rpc
+    def submit_survey(self, site, ticket_id, access_key, request):
+        """The holder's satisfaction survey of a completed ticket, once (SKM)."""
+        command = parse(SubmitSurvey, request)
+        with self.uow(site, actor="citizen") as uow:
+            handlers.submit_survey(uow, ticket_id, access_key, command)
+        return {"ticket_id": str(ticket_id), "submitted": True}
+
+    # --- the supervisor's reports ---------------------------------------------------
+
+    @rpc
+    def report_summary(self, site, request=None):
+        """The report over ``{"from", "to"}`` (the site's local days; services/queue/reports.py)."""
+        command = parse(ReportPeriod, request)
+        with self.uow.read(site) as uow:
+            date_from, date_to = handlers.report_period(uow, command)
+            return reports.summary(uow, date_from, date_to)
 
     # --- other services -------------------------------------------------------------
 

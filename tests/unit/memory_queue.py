@@ -39,6 +39,7 @@ class MemoryStore:
         self.journal = []
         self.outbox = []
         self.officers = {}
+        self.surveys = {}      # ticket id -> the stored answer
 
     rules = QueueRules(secret="memory-store-secret-of-at-least-32-chars")
 
@@ -71,10 +72,23 @@ class MemoryRepositories:
         self.idempotency_keys = MemoryKeys(store)
         self.journal = MemoryJournal(store)
         self.officers = MemoryOfficers(store)
+        self.surveys = MemorySurveys(store)
         self._site = store.site
 
     def site(self):
         return self._site
+
+
+class MemorySurveys:
+    def __init__(self, store):
+        self.store = store
+
+    def exists(self, ticket_id):
+        return ticket_id in self.store.surveys
+
+    def add(self, ticket_id, service_code, local_date, ratings, comment, language, at):
+        self.store.surveys[ticket_id] = {"service_code": service_code, "local_date": local_date, **ratings,
+                                         "comment": comment, "language": language, "submitted_at": at}
 
 
 class MemoryTickets:
