@@ -27,9 +27,15 @@ def test_pages_are_served_with_a_strict_policy(hall, path):
     assert '<html lang="en"' in english.text
 
 
-def test_reports_is_a_placeholder_in_both_languages(hall):
+def test_reports_page_ships_its_charting_library(hall):
     text = requests.get(hall.base_url + "/reports", timeout=10).text
-    assert "hadir bersama isu laporan" in text and "coming with the reports issue" in text
+    assert "<h1" in text and 'id="period-form"' in text
+    library = requests.get(hall.base_url + "/static/vendor/uplot/uPlot.esm.js", timeout=10)
+    assert library.status_code == 200 and library.headers["Content-Type"].startswith("text/javascript")
+    assert "export { uPlot as default }" in library.text
+    assert requests.get(hall.base_url + "/static/vendor/uplot/uPlot.min.css", timeout=10).status_code == 200
+    english = requests.get(hall.base_url + "/reports?lang=en", timeout=10).text
+    assert "Reports" in english and "Download CSV" in english
 
 
 def test_static_files_and_no_way_out(hall):

@@ -155,8 +155,10 @@ def test_every_page_at_its_size(hall, browser, shots):
         snap(admin, shots / "admin-officers.png")
 
         reports = open_page(browser, OFFICE, base + "/reports", opened)
-        reports.wait_for_selector(".r-card")
-        snap(reports, shots / "reports.png")
+        reports.wait_for_selector("#view-login:not([hidden])")
+        sign_in(reports, "admin")
+        reports.wait_for_selector("#report:not([hidden]) #hours-chart canvas")
+        snap(reports, shots / "reports.png", full_page=True)
 
         for page in opened:
             assert page.js_errors == [], (page.url, page.js_errors)

@@ -8,6 +8,7 @@ import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
   errorText, formatWait, formatClock, formatTime, tzLabel, DisplayFeed, el, $, ask, toast,
 } from "./common.js";
+import "./survey.js"; // renders the satisfaction survey into #survey-slot on "ptsp:ticket-done"
 
 const ticketId = $("#main").dataset.ticketId;
 const accessKey = (() => {
