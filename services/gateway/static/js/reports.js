@@ -262,6 +262,12 @@ function chart(id, options, data) {
   window.__reports.charts[id] = { data: data.map((s) => Array.from(s)), series: options.series.slice(1).map((s) => s.label) };
 }
 
+// Axis numbers: whole numbers unless the ticks fall between them.
+const tickValues = (u, splits) => {
+  const digits = splits.some((v) => v !== null && !Number.isInteger(v)) ? 1 : 0;
+  return splits.map((v) => num(v, digits));
+};
+
 const bars = () => uPlot.paths.bars({ size: [0.6, 64] });
 const dots = (color, size) => ({ paths: () => null, points: { show: true, size, stroke: color, fill: color, width: 2 } });
 const toMinutes = (s) => (s === null || s === undefined ? null : Math.round(s / 6) / 10);
@@ -276,7 +282,7 @@ function drawCharts() {
   const services = r.services;
   chart("wait-chart", {
     scales: { x: indexScale(services.length), y: { range: (u, lo, hi) => [0, Math.max(1, hi * 1.1)] } },
-    axes: [labelled(services.map((s) => s.code)), axis((u, v) => v.map((x) => num(x, 0)), { label: t("reports.chart.wait_mean") })],
+    axes: [labelled(services.map((s) => s.code)), axis(tickValues, { label: t("reports.chart.wait_mean") })],
     series: [{}, { label: t("reports.chart.wait_mean"), fill: BLUE, stroke: BLUE, paths: bars(), points: { show: false } },
       { label: t("reports.chart.wait_p90"), ...dots(NAVY, 11) }, { label: t("reports.chart.target"), ...dots(GOLD, 9) }],
   }, [idx(services.length), services.map((s) => toMinutes(s.wait_mean_s)), services.map((s) => toMinutes(s.wait_p90_s)),
@@ -284,7 +290,7 @@ function drawCharts() {
 
   chart("hours-chart", {
     scales: { x: indexScale(24), y: { range: (u, lo, hi) => [0, Math.max(1, hi * 1.1)] } },
-    axes: [labelled(idx(24).map((h) => (h % 3 === 0 ? String(h).padStart(2, "0") : ""))), axis((u, v) => v.map((x) => num(x, 0)))],
+    axes: [labelled(idx(24).map((h) => (h % 3 === 0 ? String(h).padStart(2, "0") : ""))), axis(tickValues)],
     series: [{}, { label: t("reports.chart.tickets"), fill: NAVY, stroke: NAVY, paths: bars(), points: { show: false } }],
   }, [idx(24), r.hours.map((h) => h.tickets)]);
 
@@ -292,8 +298,8 @@ function drawCharts() {
   chart("days-chart", {
     scales: { x: indexScale(days.length), m: { range: (u, lo, hi) => [0, Math.max(1, hi * 1.1)] }, ikm: { range: [25, 100] } },
     axes: [labelled(days.map((d) => d.date.slice(5))),
-      axis((u, v) => v.map((x) => num(x, 0)), { scale: "m", label: t("reports.chart.wait_mean") }),
-      axis((u, v) => v.map((x) => num(x, 0)), { scale: "ikm", side: 1, grid: { show: false }, label: t("reports.chart.ikm") })],
+      axis(tickValues, { scale: "m", label: t("reports.chart.wait_mean") }),
+      axis(tickValues, { scale: "ikm", side: 1, grid: { show: false }, label: t("reports.chart.ikm") })],
     series: [{}, { label: t("reports.chart.wait_mean"), scale: "m", stroke: BLUE, width: 3, points: { show: true, size: 7, fill: BLUE } },
       { label: t("reports.chart.ikm"), scale: "ikm", stroke: GOLD, width: 3, points: { show: true, size: 7, fill: GOLD } }],
   }, [idx(days.length), days.map((d) => toMinutes(d.wait_mean_s)), days.map((d) => d.ikm.index)]);
