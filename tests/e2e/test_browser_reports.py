@@ -3,7 +3,7 @@ page, in a real chromium with the pages' Content-Security-Policy in force."""
 import pytest
 
 from tests.e2e.browser_support import DESKTOP, PHONE, Api, browser, hall, pages, wait_until  # noqa: F401 - fixtures
-from tests.e2e.test_browser_axe import audit
+from tests.e2e.test_browser_axe import AXE, audit
 
 pytestmark = pytest.mark.browser
 
@@ -14,6 +14,15 @@ def sign_in(page, username):
     page.fill("#username", username)
     page.fill("#password", "ptsp-demo")
     page.click("#login-submit")
+
+
+def checked(page, where):
+    """axe-core's serious findings (tests/e2e/test_browser_axe.py) on a page whose
+    Content-Security-Policy is in force: axe goes in through the DevTools protocol,
+    which the policy does not govern, instead of a script tag."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return audit(page, where)
 
 
 def csp_page(browser, size):
@@ -43,13 +52,13 @@ def test_the_holder_rates_a_completed_ticket_on_the_status_page(hall, browser, p
     assert groups.count() == 9 and page.locator("#survey-form input[type=radio]").count() == 36
     assert page.locator("#sv-u7 legend").inner_text().startswith("U7")
     assert page.get_by_label("Saran atau komentar (tidak wajib)").count() == 1
-    found = audit(page, "status page: survey")
+    found = checked(page, "status page: survey")
 
     for n in range(1, 9):
         page.locator(f"#sv-u{n} label.sv-option").nth(n % 4).click()
     page.click("#sv-submit")
     assert "U9" in page.inner_text("#sv-error") and sent == []  # nothing sent with an element missing
-    found += audit(page, "status page: survey with a missing answer")
+    found += checked(page, "status page: survey with a missing answer")
     page.locator("#sv-u9 label.sv-option").nth(3).click()
     page.fill("#sv-comment", "Petugas ramah, antrean rapi.")
     page.click("#sv-submit")
@@ -61,7 +70,7 @@ def test_the_holder_rates_a_completed_ticket_on_the_status_page(hall, browser, p
 
     page.click("#lang")
     assert "Thank you" in page.inner_text("#survey-slot")
-    found += audit(page, "status page: survey thanks")
+    found += checked(page, "status page: survey thanks")
     page.reload()
     page.wait_for_selector("#survey-thanks")
     assert not found, "axe-core found:\n" + "\n".join(found)
@@ -127,7 +136,6 @@ def test_the_supervisor_reads_the_report_page(hall, browser, pages):
     assert sum(int(hour_rows.nth(i).locator("td").first.inner_text().replace(".", ""))
                for i in range(hour_rows.count())) == report["totals"]["issued"]
 
-    found = audit(page, "reports with figures and a table opened")
     page.fill("#from", "2026-05-02")
     page.fill("#to", "2026-05-01")
     page.click("#show")
@@ -139,11 +147,14 @@ def test_the_supervisor_reads_the_report_page(hall, browser, pages):
     page.click("#lang")
     assert page.locator("h1:visible").first.inner_text() == "Reports"
     assert "Service" in page.inner_text("#services-table thead") and page.inner_text("#services-table tfoot th") == "Total"
-    found += audit(page, "reports in English")
-    assert not found, "axe-core found:\n" + "\n".join(found)
     with page.expect_download() as download:
         page.click("#csv")
     assert download.value.suggested_filename.startswith("ptsp-report-")
     content = open(download.value.path(), encoding="utf-8-sig").read()
     assert "Per layanan / Per service" in content and SERVICE in content
     assert page.js_errors == [] and page.csp_violations == []
+    # last: axe itself sets inline styles, which the policy (rightly) reports
+    found = checked(page, "reports in English, a table opened")
+    page.click("#lang")
+    found += checked(page, "reports in Indonesian, a table opened")
+    assert not found, "axe-core found:\n" + "\n".join(found)

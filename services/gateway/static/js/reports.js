@@ -113,10 +113,11 @@ $("#csv").addEventListener("click", async () => {
     }
     const blob = await res.blob();
     const name = (/filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "") || [])[1] || "ptsp-report.csv";
-    const link = el("a", { href: URL.createObjectURL(blob), download: name });
+    const link = el("a", { href: URL.createObjectURL(blob), download: name, hidden: true }, name);
     document.body.append(link);
     link.click();
-    setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   } catch (err) {
     fieldError(err);
   }
