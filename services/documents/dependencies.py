@@ -8,7 +8,7 @@ from shared.infrastructure.config import REPO_ROOT
 from shared.contracts import events
 from shared.infrastructure.unit_of_work import UnitOfWork, UnitOfWorkProvider, utcnow
 from services.documents.repository import DocumentsRepositories, journal_change
-from services.documents.storage import LocalDirectoryStore
+from services.documents.storage import store_from
 
 SCHEMA = "documents"
 
@@ -57,13 +57,12 @@ def unit_of_work_on(tx, site_code, actor):
 
 
 class UploadStorage(DependencyProvider):
-    """The uploads' store: a local directory (config ``UPLOAD_DIR``, default
-    var/uploads in the repository). A cluster would put an S3-compatible store
-    behind the same interface (services/documents/storage.py)."""
+    """The uploads' store (services/documents/storage.py): a local directory by default
+    (``UPLOAD_DIR``, default var/uploads in the repository), or an S3-compatible store
+    with ``UPLOAD_STORE=s3`` for a cluster."""
 
     def setup(self):
-        root = self.container.config.get("UPLOAD_DIR") or REPO_ROOT / "var" / "uploads"
-        self.store = LocalDirectoryStore(root)
+        self.store = store_from(self.container.config, REPO_ROOT / "var" / "uploads")
 
     def get_dependency(self, worker_ctx):
         return self.store

@@ -30,3 +30,23 @@ def test_the_local_store_keeps_files_under_its_own_keys_only(tmp_path):
         with pytest.raises(ValueError):
             store.put(bad, b"x")
     assert [p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file()] == [key]
+
+
+def test_the_store_is_chosen_by_configuration(tmp_path):
+    """Broke: the store was fixed in code. Checks: no UPLOAD_STORE gives the local
+    directory (UPLOAD_DIR, else the default root); s3 needs S3_BUCKET; an unknown store
+    is refused at start-up naming the setting. (The S3 store itself runs against a
+    real S3 endpoint in tests/integration/test_documents_s3.py.)"""
+    from services.documents.storage import S3Store, store_from
+
+    assert isinstance(store_from({}, tmp_path / "default"), LocalDirectoryStore)
+    assert (tmp_path / "default").is_dir()
+    local = store_from({"UPLOAD_STORE": "local", "UPLOAD_DIR": str(tmp_path / "set")}, tmp_path / "default")
+    assert local.root == tmp_path / "set"
+    with pytest.raises(ValueError, match="S3_BUCKET"):
+        store_from({"UPLOAD_STORE": "s3"}, tmp_path)
+    with pytest.raises(ValueError, match="UPLOAD_STORE"):
+        store_from({"UPLOAD_STORE": "ftp"}, tmp_path)
+    # A key that is not the service's own never reaches the S3 client either.
+    with pytest.raises(ValueError):
+        S3Store._object(S3Store.__new__(S3Store), "../escape")
