@@ -143,6 +143,7 @@ def service_config(rabbit_config, database_url, site, tmp_path):
         "UPLOAD_DIR": str(tmp_path / "uploads"),  # the documents service's uploads
         # Tests issue many tickets from 127.0.0.1; the limit itself has tests of its own.
         "TICKET_RATE_LIMIT": 1000,
+        "TRACKING_LOOKUP_LIMIT": 100000,  # likewise: tests poll applications by tracking code
     })
     return config
 

@@ -21,10 +21,12 @@ from shared.contracts.changes import Change
 from shared.contracts.errors import Conflict, InvalidInput
 
 OUTCOMES = ("passed", "failed", "incomplete")
-STATUSES = ("registered", "submitted", "in_progress", "failed", "incomplete", "returned", "ready",
+STATUSES = ("registered", "submitted", "in_progress", "missed", "failed", "incomplete", "returned", "ready",
             "collected", "cancelled", "expired")
-OPEN_STATUSES = frozenset({"registered", "submitted", "in_progress", "failed", "incomplete", "returned",
+OPEN_STATUSES = frozenset({"registered", "submitted", "in_progress", "missed", "failed", "incomplete", "returned",
                            "ready"})
+# What the citizen does next, by status: come back through the kiosk's check-in.
+COMES_BACK = frozenset({"registered", "missed", "failed", "incomplete"})
 ONLINE_REGISTRATION_LAPSES_AFTER = timedelta(days=3)
 PSYCHOLOGY_CERTIFICATE_VALID = timedelta(days=183)  # six months
 
@@ -231,7 +233,14 @@ def not_now(status, action_id, action_en):
                     {"status": status}, code="invalid_transition")
 
 
+def registration_lapsed():
+    return Conflict("Pendaftaran daring sudah lewat tiga hari; silakan daftar ulang.",
+                    "The online registration lapsed after three days; please register again.",
+                    {"tracking_code": "registration lapsed"}, code="registration_lapsed")
+
+
 STATUS_ID = {"registered": "terdaftar daring", "submitted": "diajukan", "in_progress": "sedang diproses",
+             "missed": "tidak hadir saat dipanggil",
              "failed": "tidak lulus", "incomplete": "berkas belum lengkap", "returned": "dikembalikan",
              "ready": "siap diambil", "collected": "sudah diambil", "cancelled": "dibatalkan",
              "expired": "kedaluwarsa"}
@@ -270,17 +279,35 @@ class Application:
         application._raise("application_submitted", step=application.step, in_hall=in_hall)
         return application
 
+    def lapsed(self, now: datetime) -> bool:
+        """An online registration not checked in within three days."""
+        return self.status == "registered" and now - self.created_at > ONLINE_REGISTRATION_LAPSES_AFTER
+
+    def expire(self, now: datetime) -> bool:
+        """A lapsed online registration is closed as expired (its event is
+        application_cancelled with reason registration_lapsed). False, and nothing
+        recorded, when it has not lapsed or is no longer a registration."""
+        if not self.lapsed(now):
+            return False
+        self.status, self.step = "expired", None
+        self._raise("application_cancelled", reason="registration_lapsed")
+        return True
+
     def check_in(self, now: datetime):
         """The citizen with an online registration arrives: their registration is
-        done, and they join the next step's queue."""
+        done, and they join the next step's queue. A citizen who missed their call
+        (no-show) checks in again for a new ticket of the same step."""
+        if self.status == "missed":
+            self.status = "in_progress"
+            self._note("returned_after_no_show", step=self.step)
+            return self.current_step
+        if self.status == "expired":
+            raise registration_lapsed()
+        if self.lapsed(now):  # the refusal rolls back: the service persists the expiry first
+            self.expire(now)
+            raise registration_lapsed()
         if self.status != "registered":
             raise not_now(self.status, "check-in", "checked in")
-        if now - self.created_at > ONLINE_REGISTRATION_LAPSES_AFTER:
-            self.status, self.step = "expired", None
-            self._raise("application_cancelled", reason="registration_lapsed")
-            raise Conflict("Pendaftaran daring sudah lewat tiga hari; silakan daftar ulang.",
-                           "The online registration lapsed after three days; please register again.",
-                           {"tracking_code": "registration lapsed"}, code="registration_lapsed")
         self.status = "in_progress"
         current = self.current_step
         if current.code == "registration":
@@ -358,6 +385,17 @@ class Application:
         self.status, self.step = "collected", None
         self._raise("application_collected")
 
+    def missed_call(self, now: datetime, step: str) -> bool:
+        """The citizen was called for ``step`` and did not come (the queue's no-show).
+        The application is not lost: it waits at the same step until the citizen
+        checks in again at the kiosk (a new ticket for that step). False when the
+        application is no longer at that step."""
+        if self.status != "in_progress" or self.step != step:
+            return False
+        self.status = "missed"
+        self._note("missed_call", step=step)
+        return True
+
     def resume(self, now: datetime) -> StepDef:
         """Back after a failure (from the retake date on) or with the missing documents:
         the citizen joins the same step's queue again. A returned online application is
@@ -369,7 +407,7 @@ class Application:
             raise Conflict(f"Ujian ulang paling cepat {last.retake_after:%d-%m-%Y}.",
                            f"The earliest retake is {last.retake_after:%Y-%m-%d}.",
                            {"retake_after": last.retake_after.isoformat()}, code="too_early")
-        self.status = "submitted" if self.status == "returned" else "in_progress"
+        self.status = "in_progress" if self.current_step.hall else "submitted"
         self._raise("application_advanced", from_step=self.step, step=self.step)
         return self.current_step
 
@@ -403,6 +441,10 @@ class Application:
                 issued = date.fromisoformat(issued)
             return issued is not None and self.local_day(now) - issued <= PSYCHOLOGY_CERTIFICATE_VALID
         return False
+
+    def _note(self, action, **journal):
+        """A change with a journal line and no event (codes only)."""
+        self.changes.append(Change(action, None, {"application_id": self.id}, {"type": self.kind.code, **journal}))
 
     def _raise(self, event_type, **fields):
         self.events.append((event_type, {"application_id": self.id, "type": self.kind.code, **fields}))

@@ -8,11 +8,12 @@ or a redelivered event gets the same ticket, never a second one.
 import base64
 import dataclasses
 import hashlib
+import hmac
 import logging
 import uuid
 
 from shared.contracts.changes import Change
-from shared.contracts.errors import Conflict, InvalidInput, NotFound
+from shared.contracts.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from services.documents.commands import NewApplication, OutcomeDetails, TypeSettings
 from services.documents.domain import (
     ONLINE_REGISTRATION_LAPSES_AFTER, OPEN_STATUSES, Application, RequiredDocument, StepDef, check_applicant, check_renewal, document_number,
@@ -387,3 +388,151 @@ def _parse_time(value):
         return None
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
+
+
+# --- the applicant's key, cancel, coming back ---------------------------------------------
+
+def application_access_key(secret: str, application_id) -> str:
+    """The holder's proof for an application (given once, with the tracking code, when
+    it is created): an HMAC of its id under the installation's secret, 144 bits."""
+    mac = hmac.new(secret.encode(), f"application-access:{application_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:18]).decode()
+
+
+def check_application_key(secret, application, given):
+    if not given:
+        raise Unauthorized("Kunci permohonan diperlukan.", "The application's key is required.",
+                           {"X-Application-Key": "missing"}, code="application_key_required")
+    if not hmac.compare_digest(application_access_key(secret, application.id).encode(), str(given).encode()):
+        raise Forbidden("Kunci permohonan tidak cocok.", "The application's key does not match.",
+                        {"X-Application-Key": "wrong key"}, code="wrong_application_key")
+
+
+def cancel_application(uow, queue, tracking_code, secret, access_key=None, officer=None):
+    """The applicant (with the application's key) or an officer cancels an open
+    application: its waiting step ticket is withdrawn from the queue, the application
+    is closed as cancelled (journaled; application_cancelled)."""
+    application = uow.applications.by_tracking_code(tracking_code, lock=True)
+    if officer is None:
+        check_application_key(secret, application, access_key)
+    application.cancel(uow.now, reason="officer" if officer else "applicant")
+    link = uow.step_tickets.current(application.id)
+    if link is not None:
+        uow.step_tickets.set_state(link["ticket_id"], "withdrawn")
+        withdrawn = queue.cancel_step_ticket(uow.site_code, str(link["ticket_id"]), ACTOR)
+        uow.record(Change("ticket_withdrawn", fields={"application_id": application.id},
+                          journal_data={"ticket_id": str(link["ticket_id"]), "step": link["step"],
+                                        "cancelled_in_queue": withdrawn is not None}))
+    uow.applications.save(application)
+    return application
+
+
+def resume(uow, queue, tracking_code, language="id"):
+    """Back after a failed step (from its retake date on) or with what was missing:
+    a new visit, with a new ticket for the step that stopped (none for a step an
+    officer reviews without the citizen: it is back in review)."""
+    application = uow.applications.by_tracking_code(tracking_code, lock=True)
+    application.resume(uow.now)
+    uow.applications.save(application)
+    return application, issue_step_ticket(uow, queue, application, language)
+
+
+def expire_if_lapsed(uow, tracking_code):
+    """Before a check-in: a lapsed registration is persisted as expired (its own
+    transaction, so the check-in's refusal does not undo it)."""
+    application = uow.applications.by_tracking_code(tracking_code, lock=True)
+    if application.expire(uow.now):
+        uow.applications.save(application)
+
+
+def come_back(uow, queue, tracking_code, language="id"):
+    """The kiosk's check-in with a tracking code, whatever brought the citizen: an
+    online registration, a missed call, or a resumed visit after failed/incomplete."""
+    application = uow.applications.by_tracking_code(tracking_code)
+    if application.status in ("failed", "incomplete"):
+        return resume(uow, queue, tracking_code, language)
+    return check_in(uow, queue, tracking_code, language)
+
+
+# --- lapsed online registrations --------------------------------------------------------------
+
+def expire_lapsed(uow, limit=200):
+    """Close the online registrations not checked in within three days, as expired
+    (application_cancelled, reason registration_lapsed). Idempotent: an application
+    already expired, checked in meanwhile or locked by a check-in is left alone."""
+    expired = 0
+    for application in uow.applications.lapsed_registrations(uow.now, limit):
+        if application.expire(uow.now):
+            uow.applications.save(application)
+            expired += 1
+    return expired
+
+
+# --- the queue's no-show and transfer of a step's ticket ----------------------------------------
+
+def ticket_transferred(uow, event):
+    """An officer moved the ticket of an application's step to another service: the
+    new ticket serves the same step (its outcome moves the application on)."""
+    link = uow.step_tickets.get(event.ticket_id, lock=True)
+    if link is None or link["state"] != "open":
+        return None
+    uow.step_tickets.set_state(event.ticket_id, "transferred")
+    uow.step_tickets.link(event.new_ticket_id, link["application_id"], link["step"])
+    uow.record(Change("ticket_transferred", fields={"application_id": link["application_id"]},
+                      journal_data={"ticket_id": str(event.ticket_id), "new_ticket_id": str(event.new_ticket_id),
+                                    "to_service": event.to_service, "step": link["step"]}))
+    return event.new_ticket_id
+
+
+def ticket_no_show(uow, event):
+    """The citizen did not come when called for a step: the application waits at that
+    step (status missed) until they check in again for a new ticket."""
+    link = uow.step_tickets.get(event.ticket_id, lock=True)
+    if link is None or link["state"] != "open":
+        return None
+    uow.step_tickets.set_state(event.ticket_id, "no_show")
+    application = uow.applications.get(link["application_id"], lock=True)
+    if application.missed_call(uow.now, link["step"]):
+        uow.applications.save(application)
+    return application
+
+
+# --- the issued letter ------------------------------------------------------------------------
+
+def letter(uow, application, by_officer=None):
+    """The issued letter of an online application (lost-item report, crowd permit) as
+    a PDF. The applicant's first download collects it (application_collected); an
+    officer's download changes nothing but is journaled."""
+    from services.documents.letters import letter_pdf
+
+    if not application.kind.online or application.document_number is None:
+        raise NotFound("Tidak ada surat untuk diunduh pada permohonan ini.",
+                       "This application has no letter to download.",
+                       {"tracking_code": "no issued letter"}, code="no_letter")
+    if application.status not in ("ready", "collected"):
+        raise not_now_letter(application.status)
+    issued = next((r for r in reversed(application.history) if r.outcome == "passed"
+                   and r.step in {s.code for s in application.kind.steps if s.issues_document}), None)
+    applicant = uow.applicants.get(application.meta["applicant_id"])
+    pdf = letter_pdf(type_name=application.kind.name, type_name_en=application.kind.name_en,
+                     document_number=application.document_number,
+                     issued_on=application.local_day(issued.at if issued else uow.now),
+                     valid_until=application.valid_until, site_code=uow.site_code, applicant_name=applicant["name"],
+                     nik=applicant["nik"], tracking_code=application.meta["tracking_code"],
+                     note=issued.note if issued else None, officer=issued.officer if issued else None,
+                     generated_at=uow.now)
+    if by_officer is not None:
+        uow.record(Change("letter_read", fields={"application_id": application.id},
+                          journal_data={"officer": by_officer}))
+    elif application.status == "ready":
+        application.collect_by_download(uow.now)
+        uow.applications.save(application)
+    else:
+        uow.record(Change("letter_downloaded", fields={"application_id": application.id}))
+    return {"content": base64.b64encode(pdf).decode(), "content_type": "application/pdf",
+            "filename": f"{application.kind.document_prefix}-{application.meta['tracking_code']}.pdf"}
+
+
+def not_now_letter(status):
+    from services.documents.domain import not_now
+    return not_now(status, "diunduh", "downloaded")

@@ -11,7 +11,9 @@ import secrets
 from psycopg.types.json import Jsonb
 
 from shared.contracts.errors import NotFound
-from services.documents.domain import Application, ApplicationType, RequiredDocument, StepDef, StepRecord
+from services.documents.domain import (
+    ONLINE_REGISTRATION_LAPSES_AFTER, Application, ApplicationType, RequiredDocument, StepDef, StepRecord,
+)
 
 # No 0/O, 1/I/L: read aloud or typed from a receipt without mistakes.
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -44,6 +46,11 @@ def outbox_backlog(cur):
            FROM documents.outbox WHERE published_at IS NULL""")
     row = cur.fetchone()
     return row["pending"], max(row["oldest_s"], 0.0)
+
+
+def site_codes(cur):
+    cur.execute("SELECT code FROM documents.sites ORDER BY code")
+    return [row["code"] for row in cur.fetchall()]
 
 
 def ping(cur):
@@ -222,6 +229,15 @@ class Applications:
                  record.retake_after, list(record.missing), record.payment_reference))
         application.saved_history = len(application.history)
         self.uow.flush(application)
+
+    def lapsed_registrations(self, now, limit):
+        """Online registrations not checked in within three days, locked; one a check-in
+        holds is skipped (the next sweep sees it, if it is still a registration)."""
+        self.cur.execute(
+            """SELECT * FROM documents.applications WHERE site_code = %s AND status = 'registered'
+                   AND created_at < %s ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
+            (self.site_code, now - ONLINE_REGISTRATION_LAPSES_AFTER, limit))
+        return [self._load(row) for row in self.cur.fetchall()]
 
     def tracking_code_taken(self, code):
         self.cur.execute("SELECT 1 FROM documents.applications WHERE tracking_code = %s", (code,))

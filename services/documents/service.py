@@ -6,7 +6,8 @@ import logging
 from nameko.timer import timer
 
 from shared.contracts.errors import InvalidInput, Unavailable
-from shared.contracts.events import TicketCompleted
+from shared.contracts.events import TicketCompleted, TicketNoShow, TicketTransferred
+from shared.infrastructure.config import SettingsProvider
 from shared.infrastructure.consumer import consume
 from shared.infrastructure.metrics import Metrics
 from shared.infrastructure.outbox import OutboxRelay
@@ -19,6 +20,8 @@ from services.documents.dependencies import DocumentsMetrics, DocumentsStore, Up
 log = logging.getLogger(__name__)
 
 RPC_TIMEOUT_S = 8
+# How often lapsed online registrations (three days without check-in) are closed.
+EXPIRY_SWEEP_S = 300
 
 
 class DocumentsService:
@@ -29,6 +32,7 @@ class DocumentsService:
     outbox_relay = OutboxRelay("documents")
     queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
     storage = UploadStorage()
+    settings = SettingsProvider()   # the installation's secret: the applicants' keys
 
     @rpc
     def health(self):
@@ -52,7 +56,10 @@ class DocumentsService:
         with self.uow(site, actor=actor) as uow:
             application, _ticket = handlers.create_application(uow, self.queue, command, kind)
             tracking_code = application.meta["tracking_code"]
-        return self.get_application(site, tracking_code)
+        view = self.get_application(site, tracking_code)
+        # The holder's proof, given once: cancel needs it (X-Application-Key).
+        view["access_key"] = handlers.application_access_key(self.settings.PTSP_SECRET, application.id)
+        return view
 
     @rpc
     def get_application(self, site, tracking_code):
@@ -61,9 +68,36 @@ class DocumentsService:
 
     @rpc
     def check_in(self, site, tracking_code, actor="kiosk"):
+        """The kiosk's check-in: an online registration, a citizen back after a missed
+        call, or a new visit after failed/incomplete; each with the step's ticket."""
         with self.uow(site, actor=actor) as uow:
-            handlers.check_in(uow, self.queue, tracking_code)
+            handlers.expire_if_lapsed(uow, tracking_code)
+        with self.uow(site, actor=actor) as uow:
+            handlers.come_back(uow, self.queue, tracking_code)
         return self.get_application(site, tracking_code)
+
+    @rpc
+    def resume(self, site, tracking_code, actor="citizen"):
+        with self.uow(site, actor=actor) as uow:
+            handlers.resume(uow, self.queue, tracking_code)
+        return self.get_application(site, tracking_code)
+
+    @rpc
+    def cancel_application(self, site, tracking_code, access_key=None, officer=None):
+        """By the applicant with the application's key, or by ``officer`` (the gateway
+        checked their session)."""
+        with self.uow(site, actor=officer or "citizen") as uow:
+            handlers.cancel_application(uow, self.queue, tracking_code, self.settings.PTSP_SECRET, access_key,
+                                        officer)
+        return self.get_application(site, tracking_code)
+
+    @rpc
+    def get_letter(self, site, tracking_code, officer=None):
+        """The issued letter (PDF, base64) for the applicant with the tracking code or
+        an officer (the gateway checked their session)."""
+        with self.uow(site, actor=officer or "citizen") as uow:
+            application = uow.applications.by_tracking_code(tracking_code, lock=True)
+            return handlers.letter(uow, application, by_officer=officer)
 
     @rpc
     def add_upload(self, site, tracking_code, document_code, content, actor="citizen"):
@@ -148,6 +182,32 @@ class DocumentsService:
     def sample_outbox(self):
         with self.uow.cursor() as cur:
             self.metrics.set_outbox(*repo.outbox_backlog(cur))
+
+    @timer(interval=EXPIRY_SWEEP_S, expected_exceptions=Unavailable)
+    def expire_lapsed_registrations(self):
+        """Online registrations past three days without check-in become expired, on
+        every site of this schema (idempotent: a second sweep finds nothing)."""
+        with self.uow.cursor() as cur:
+            sites = repo.site_codes(cur)
+        expired = 0
+        for site in sites:
+            with self.uow(site, actor=handlers.ACTOR) as uow:
+                expired += handlers.expire_lapsed(uow)
+        if expired:
+            log.info("expired %d lapsed online registration(s)", expired)
+        return expired
+
+    @consume(TicketTransferred, retries=8)
+    def on_ticket_transferred(self, event, tx):
+        uow = unit_of_work_on(tx, event.site, handlers.ACTOR)
+        handlers.ticket_transferred(uow, event)
+        uow.collect()
+
+    @consume(TicketNoShow, retries=8)
+    def on_ticket_no_show(self, event, tx):
+        uow = unit_of_work_on(tx, event.site, handlers.ACTOR)
+        handlers.ticket_no_show(uow, event)
+        uow.collect()
 
     @consume(TicketCompleted, retries=8)
     def on_ticket_completed(self, event, tx):

@@ -406,6 +406,8 @@ class ApplicationTypeSettings(Answer):
 class ApplicationView(Answer):
     id: str
     tracking_code: str
+    access_key: Optional[str] = Field(
+        None, description="in the create answer only: the holder's proof, sent as X-Application-Key to cancel")
     type: str
     fee: int
     status: str

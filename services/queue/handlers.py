@@ -117,6 +117,22 @@ def cancel_ticket(uow, ticket_id, access_key):
     return ticket.id
 
 
+def cancel_step_ticket(uow, ticket_id):
+    """A service that issued a step ticket (``issue_for_step``) withdraws it: its
+    journey was cancelled. A ticket being served or already finished is left as it
+    is (None): the officer finishes it."""
+    ticket = uow.tickets.get(ticket_id, lock=True)
+    if ticket.status not in ("waiting", "called"):
+        return None
+    counter = uow.counters.get(ticket.counter, lock=True) if ticket.status in ACTIVE_AT_COUNTER else None
+    ticket.cancel(uow.now, reason="withdrawn")
+    uow.tickets.save(ticket)
+    if counter is not None:
+        counter.release()
+        uow.counters.save(counter)
+    return ticket.id
+
+
 def close_previous_days(uow):
     """Tickets still waiting from an earlier local day are cancelled by the system:
     the hall closed, and they must not be called or counted today."""

@@ -107,6 +107,15 @@ class QueueService:
         return self.get_ticket(site, ticket_id)
 
     @rpc
+    def cancel_step_ticket(self, site, ticket_id, actor):
+        """Withdraw a ticket that ``actor`` (e.g. "documents") issued for a step, when
+        its application is cancelled; journaled with that service as actor. None when
+        the ticket had already finished."""
+        with self.uow(site, actor=actor) as uow:
+            cancelled = handlers.cancel_step_ticket(uow, ticket_id)
+        return None if cancelled is None else self.get_ticket(site, ticket_id)
+
+    @rpc
     def ticket_contact(self, site, ticket_id, actor):
         """The holder's contact and language, for the notify service at send time.
         Every read is journaled with the asking service as actor."""

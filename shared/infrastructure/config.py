@@ -57,6 +57,10 @@ class Settings(BaseModel):
     # TICKET_RATE_WINDOW_S (0 = no limit); registered kiosks are exempt.
     TICKET_RATE_LIMIT: int = Field(10, ge=0)
     TICKET_RATE_WINDOW_S: int = Field(600, ge=1)
+    # Lookups by tracking code (status, check-in, resume, files, letter, cancel): at most
+    # TRACKING_LOOKUP_LIMIT per client address per TRACKING_LOOKUP_WINDOW_S (0 = no limit).
+    TRACKING_LOOKUP_LIMIT: int = Field(120, ge=0)
+    TRACKING_LOOKUP_WINDOW_S: int = Field(60, ge=1)
 
     @property
     def production(self) -> bool:

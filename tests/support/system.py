@@ -79,6 +79,7 @@ class System:
             # Tests and benchmarks issue many tickets from 127.0.0.1 without the kiosk
             # key too; the limit has tests of its own (tests/integration/test_security.py).
             TICKET_RATE_LIMIT="100000",
+            TRACKING_LOOKUP_LIMIT="100000",
             QUEUE_METRICS_PORT=str(free_port()), GATEWAY_METRICS_PORT=str(free_port()),
             NOTIFY_METRICS_PORT=str(free_port()),
             DOCUMENTS_METRICS_PORT=str(free_port()),

@@ -1,5 +1,7 @@
 """The documents service's rules on their own: NIK checks, renewals, and each
 application type's journey step by step."""
+import re
+import zlib
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -233,3 +235,87 @@ def test_each_event_is_recorded_as_a_change_with_its_contract_model():
         change.event_class(site="t-site", occurred_at=T0, **change.fields)
     assert app.changes[-1].journal_data == {"step": "psychology_test", "reason": "failed",
                                             "retake_after": "2026-12-01"}
+
+
+# --- lapse, missed calls, coming back, letters ---------------------------------------------
+
+def test_a_lapsed_registration_expires_once_and_only_after_three_days():
+    """Broke: a lapsed online registration stayed "registered" for ever. Checks:
+    before three days expire() does nothing; after, it closes the application as
+    expired with application_cancelled (reason registration_lapsed), once; a second
+    sweep records nothing; check-in is then refused with registration_lapsed; an
+    application checked in is never expired."""
+    app = Application.start("a1", TYPES_BY_CODE["SKCK_NEW"], "Asia/Jakarta", T0, in_hall=False)
+    assert app.expire(T0 + timedelta(days=2, hours=23)) is False and app.status == "registered"
+    app.events.clear()
+    assert app.expire(T0 + timedelta(days=3, seconds=1)) is True
+    assert (app.status, app.step) == ("expired", None)
+    assert app.events == [("application_cancelled", {"application_id": "a1", "type": "SKCK_NEW",
+                                                     "reason": "registration_lapsed"})]
+    assert app.expire(T0 + timedelta(days=4)) is False and len(app.events) == 1
+    with pytest.raises(Conflict) as refused:
+        app.check_in(T0 + timedelta(days=4))
+    assert refused.value.error_code == "registration_lapsed"
+
+    checked_in = Application.start("a2", TYPES_BY_CODE["SKCK_NEW"], "Asia/Jakarta", T0, in_hall=False)
+    checked_in.check_in(T0 + timedelta(days=1))
+    assert checked_in.expire(T0 + timedelta(days=10)) is False and checked_in.status == "in_progress"
+
+
+def test_a_missed_call_waits_at_the_same_step_until_check_in():
+    """Broke: a no-show lost the citizen's application. Checks: a missed call at the
+    current step makes the application "missed" (journaled, no event) and keeps the
+    step; check-in puts it back in progress at that step; a no-show of a step the
+    application has left changes nothing."""
+    app = Application.start("a1", TYPES_BY_CODE["SKCK_NEW"], "Asia/Jakarta", T0, in_hall=True)
+    walk(app, ["registration"])
+    app.events.clear()
+    assert app.missed_call(T0, "registration") is False and app.status == "in_progress"
+    assert app.missed_call(T0, "document_check") is True
+    assert (app.status, app.step) == ("missed", "document_check") and app.events == []
+    assert app.changes[-1].action == "missed_call" and app.changes[-1].event_class is None
+    assert app.check_in(T0).code == "document_check" and app.status == "in_progress"
+    assert app.changes[-1].action == "returned_after_no_show"
+    with pytest.raises(Conflict):
+        app.check_in(T0)  # nothing to check in for now
+
+
+def test_resume_waits_for_the_retake_date_and_returns_to_the_same_step():
+    """Broke: nothing brought a citizen back after a failed step. Checks: before the
+    retake date resume is refused (too_early, naming retake_after); on that day the
+    application is in progress at the failed step again with application_advanced;
+    after incomplete it resumes at once."""
+    app = Application.start("a1", TYPES_BY_CODE["SIM_A_NEW"], "Asia/Jakarta", T0, in_hall=True)
+    walk(app, ["registration", "health_check", "psychology_test"])
+    app.record_outcome("failed", T0, note="nilai 60")
+    with pytest.raises(Conflict) as early:
+        app.resume(T0 + timedelta(days=13))
+    assert early.value.error_code == "too_early" and "retake_after" in early.value.fields
+    app.events.clear()
+    assert app.resume(T0 + timedelta(days=14)).code == "theory_test"
+    assert app.status == "in_progress"
+    assert app.events == [("application_advanced", {"application_id": "a1", "type": "SIM_A_NEW",
+                                                    "from_step": "theory_test", "step": "theory_test"})]
+    app.record_outcome("incomplete", T0 + timedelta(days=14), missing=["ktp"])
+    assert app.resume(T0 + timedelta(days=14)).code == "theory_test"
+    with pytest.raises(Conflict):
+        app.resume(T0 + timedelta(days=14))  # in progress: nothing to resume
+
+
+def test_the_letter_is_a_pdf_with_the_nik_masked():
+    """Broke: an online report ended with no document to download. Checks: the
+    letter is a PDF (by its bytes) of a few KB; the NIK is masked to its first six
+    and last four digits; a name outside Latin-1 is printed without failing."""
+    from services.documents.letters import latin1, letter_pdf, masked_nik
+
+    assert masked_nik("3174051708900001") == "317405******0001"
+    assert latin1("Ṣiti Nurhaliza — Ōno") == "Siti Nurhaliza ? Ono"
+    pdf = letter_pdf(type_name="Laporan kehilangan", type_name_en="Lost-item report",
+                     document_number="SKTLK/000001/XI/2026/POLRES-DEMO", issued_on=date(2026, 11, 24),
+                     valid_until=None, site_code="polres-demo", applicant_name="Ṣiti Nurhaliza",
+                     nik="3174051708900001", tracking_code="ABCDEFGHJKMN", note="Dompet hilang di pasar",
+                     officer="petugas5", generated_at=T0)
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF") and 1000 < len(pdf) < 100_000
+    text = b"".join(zlib.decompress(stream) for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S))
+    assert b"317405******0001" in text and b"SKTLK/000001/XI/2026/POLRES-DEMO" in text
+    assert b"3174051708900001" not in text and b"3174051708900001" not in pdf
