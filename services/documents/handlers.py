@@ -505,12 +505,12 @@ def letter(uow, application, by_officer=None):
     officer's download changes nothing but is journaled."""
     from services.documents.letters import letter_pdf
 
+    if application.kind.online and application.status not in ("ready", "collected"):
+        raise not_now_letter(application.status)
     if not application.kind.online or application.document_number is None:
         raise NotFound("Tidak ada surat untuk diunduh pada permohonan ini.",
                        "This application has no letter to download.",
                        {"tracking_code": "no issued letter"}, code="no_letter")
-    if application.status not in ("ready", "collected"):
-        raise not_now_letter(application.status)
     issued = next((r for r in reversed(application.history) if r.outcome == "passed"
                    and r.step in {s.code for s in application.kind.steps if s.issues_document}), None)
     applicant = uow.applicants.get(application.meta["applicant_id"])
