@@ -240,6 +240,23 @@ def test_cancel_a_called_ticket_frees_its_counter(store):
             handlers.cancel_ticket(uow, ticket.id, key_of(store, ticket))
 
 
+def test_the_issuing_service_withdraws_a_step_ticket_without_the_holders_key(store):
+    """Broke: a cancelled application's ticket stayed in the queue. Checks: the
+    documents service withdraws a called step ticket (counter freed, journaled with
+    the service as actor, reason withdrawn); a finished ticket is left alone (None)."""
+    with store.unit_of_work("documents", T0) as uow:
+        step_id, _ = handlers.issue_for_step(uow, IssueForStep(service="SKCK", request_id="app-9:registration:1"))
+    open_counter(store)
+    assert act(store, "call_next") == step_id
+    with store.unit_of_work("documents", T0) as uow:
+        assert handlers.cancel_step_ticket(uow, step_id) == step_id
+    ticket = store.tickets[step_id]
+    assert (ticket.status, store.counters[1].current_ticket_id) == ("cancelled", None)
+    assert (store.journal[-1]["actor"], store.journal[-1]["data"]) == ("documents", {"reason": "withdrawn"})
+    with store.unit_of_work("documents", T0) as uow:
+        assert handlers.cancel_step_ticket(uow, step_id) is None
+
+
 def test_yesterdays_waiting_tickets_are_closed_by_the_system(store):
     old = issue(store, at=T0 - timedelta(days=1))
     new = issue(store)
