@@ -84,9 +84,11 @@ def hall_on_s3(runner_factory, service_config, redis_client, s3_endpoint, tmp_pa
         log.close()
 
 
-def upload_rows(database_url):
+def upload_rows(database_url, tracking_code):
     with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT storage_key, size, sha256 FROM documents.uploads").fetchall()
+        return conn.execute("""SELECT u.storage_key, u.size, u.sha256 FROM documents.uploads u
+                               JOIN documents.applications a ON a.id = u.application_id
+                               WHERE a.tracking_code = %s""", (tracking_code,)).fetchall()
 
 
 def test_uploads_go_to_the_s3_store_and_come_back_from_it(hall_on_s3, database_url, tmp_path):
@@ -104,7 +106,7 @@ def test_uploads_go_to_the_s3_store_and_come_back_from_it(hall_on_s3, database_u
     sent = requests.post(f"{base}/api/applications/{code}/uploads/police_report", data=PDF,
                          headers={"Content-Type": "application/pdf"})
     assert sent.status_code == 201, sent.text
-    [(key, size, _sha)] = upload_rows(database_url)
+    [(key, size, _sha)] = upload_rows(database_url, code)
     assert size == len(PDF)
     # The object under the service's own key, with the upload's bytes (S3's ETag of a
     # single-part object is its MD5).
@@ -121,6 +123,6 @@ def test_uploads_go_to_the_s3_store_and_come_back_from_it(hall_on_s3, database_u
                             headers={"Content-Type": "application/pdf"})
     assert refused.status_code == 503, refused.text
     assert "storage" in refused.json()["error"]["fields"]
-    assert len(upload_rows(database_url)) == 1
+    assert len(upload_rows(database_url, code)) == 1
     unreadable = requests.get(f"{base}/api/applications/{code}/uploads/{sent.json()['id']}")
     assert unreadable.status_code == 503

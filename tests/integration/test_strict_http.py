@@ -183,6 +183,13 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         call("POST", "/api/officer/applications/{tracking_code}/review", {200}, officer, {"outcome": "passed"},
              tracking_code=online["tracking_code"])
         call("GET", "/api/counters/{counter}/application", {403, 404}, officer, counter=1)
+        letter = call("GET", "/api/applications/{tracking_code}/letter", {200}, tracking_code=online["tracking_code"])
+        assert letter.content.startswith(b"%PDF-")
+        call("GET", "/api/officer/applications/{tracking_code}/letter", {200}, officer,
+             tracking_code=online["tracking_code"])
+        call("POST", "/api/applications/{tracking_code}/resume", {409}, tracking_code=in_hall["tracking_code"])
+        call("POST", "/api/applications/{tracking_code}/cancel", {200}, {"X-Application-Key": in_hall["access_key"]},
+             tracking_code=in_hall["tracking_code"])
         call("GET", "/api/admin/notifications/dead", {200}, supervisor)
         call("POST", "/api/admin/notifications/{delivery_id}/resend", {404}, supervisor, delivery_id=uuid.uuid4())
 
