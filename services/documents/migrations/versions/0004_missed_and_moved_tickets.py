@@ -3,13 +3,13 @@ at the same step), and step tickets that moved on without an outcome: transferre
 to another service (the new ticket keeps the step), missed, or withdrawn when the
 application was cancelled. An index for the sweep of lapsed online registrations.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
