@@ -94,3 +94,18 @@ def test_csv_has_every_table_and_defused_names():
     assert "'=cmd|' /C calc'!A0" in cells and "'-x" in cells
     titles = [row[0] for row in rows if row and "/" in row[0] and len(row) == 1]
     assert len(titles) == 9
+
+
+def test_every_group_reads_its_own_rows_over_a_year():
+    """A year of days, each with its own tickets: each day, hour, counter and officer
+    line counts exactly its rows (the groups are built once; `make bench` times it)."""
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(366)]
+    rows = [ticket(("SIM", "SKCK")[i % 2], "done", wait=60 + n, service_s=120, counter=1 + i % 3, officer=f"p{i % 3}",
+                   hour=8 + i % 4, day=day)
+            for n, day in enumerate(days) for i in range(1 + n % 5)]
+    report = build(SERVICES, rows, [], days[0], days[-1])
+    assert [d["tickets"] for d in report["days"]] == [1 + n % 5 for n in range(366)]
+    assert [d["wait_mean_s"] for d in report["days"]] == [60.0 + n for n in range(366)]
+    assert sum(h["tickets"] for h in report["hours"]) == len(rows) == report["totals"]["tickets"]
+    assert [c["served"] for c in report["counters"]] == [sum(1 for r in rows if r["counter"] == k) for k in (1, 2, 3)]
+    assert [o["officer"] for o in report["officers"]] == ["p0", "p1", "p2"]
