@@ -440,7 +440,6 @@ class SurveyRatingsIn(Body):
 class SurveyRequest(Body):
     ratings: SurveyRatingsIn
     comment: Optional[str] = Field(None, max_length=1000, description="optional, up to 1,000 characters")
-    language: Literal["id", "en"] = "id"
 
 
 class SurveyAnswer(Answer):

@@ -22,7 +22,7 @@ from services.gateway.display_hub import CLOSED, DisplayHub
 from services.gateway.openapi import openapi_document
 from services.gateway.report_csv import report_csv
 from services.gateway.pages import PageRoutes
-from services.gateway.web import OFFICERS, SUPERVISORS, json_response, route
+from services.gateway.web import OFFICERS, SUPERVISORS, json_response, language_of, route
 
 RPC_TIMEOUT_S = 8
 # The documents service's check of an outcome: short, as a plain pass goes ahead without it.
@@ -124,7 +124,7 @@ class GatewayService(PageRoutes):
     def submit_survey(self, request, ticket_id, body):
         ticket_id = ticket_uuid(ticket_id)
         return self.queue.submit_survey(self.site_code, ticket_id, ticket_key_of(request),
-                                        body.model_dump(exclude_none=True))
+                                        body.model_dump(exclude_none=True), language_of(request))
 
     # --- officers -------------------------------------------------------------------
 

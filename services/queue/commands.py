@@ -142,7 +142,6 @@ class SurveyRatings(Command):
 class SubmitSurvey(Command):
     ratings: SurveyRatings
     comment: Optional[str] = Field(None, max_length=1000)
-    language: Language = "id"
 
 
 # --- the supervisor's reports ------------------------------------------------------------

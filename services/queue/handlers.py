@@ -149,7 +149,7 @@ def ticket_contact(uow, ticket_id):
     return contact
 
 
-def submit_survey(uow, ticket_id, access_key, cmd: SubmitSurvey):
+def submit_survey(uow, ticket_id, access_key, cmd: SubmitSurvey, language="id"):
     """The holder rates a completed ticket, once (SKM, PermenPAN-RB 14/2017). The
     answer is journaled without its ratings or comment; no event carries it."""
     ticket = uow.tickets.get(ticket_id, lock=True)  # the lock serialises two answers for one ticket
@@ -164,7 +164,7 @@ def submit_survey(uow, ticket_id, access_key, cmd: SubmitSurvey):
                        "The survey for this ticket was already submitted. Thank you.",
                        {"ticket": "already rated"}, code="survey_already_submitted")
     uow.surveys.add(ticket.id, ticket.service_code, row["local_date"], cmd.ratings.model_dump(),
-                    cmd.comment or None, cmd.language, uow.now)
+                    cmd.comment or None, language, uow.now)
     uow.record(Change("survey", ticket_id=ticket.id))
     return ticket.id
 

@@ -78,11 +78,14 @@ class QueueService:
         return self.get_ticket(site, ticket_id)
 
     @rpc
-    def submit_survey(self, site, ticket_id, access_key, request):
-        """The holder's satisfaction survey of a completed ticket, once (SKM)."""
+    def submit_survey(self, site, ticket_id, access_key, request, language="id"):
+        """The holder's satisfaction survey of a completed ticket, once (SKM);
+        ``language``: the one the citizen answered in (kept with the answer)."""
         command = parse(SubmitSurvey, request)
+        if language not in ("id", "en"):
+            language = "id"
         with self.uow(site, actor="citizen") as uow:
-            handlers.submit_survey(uow, ticket_id, access_key, command)
+            handlers.submit_survey(uow, ticket_id, access_key, command, language)
         return {"ticket_id": str(ticket_id), "submitted": True}
 
     # --- the supervisor's reports ---------------------------------------------------

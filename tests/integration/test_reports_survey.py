@@ -70,11 +70,13 @@ def ikm(answers):
     return float(index), grade
 
 
-def survey(base, ticket, ratings, key=None, comment=None):
+def survey(base, ticket, ratings, key=None, comment=None, language=None):
     body = {"ratings": ratings}
     if comment is not None:
         body["comment"] = comment
     headers = {} if key is False else {"X-Ticket-Key": key or ticket["access_key"]}
+    if language:
+        headers["Accept-Language"] = language
     return requests.post(f"{base}/api/tickets/{ticket['id']}/survey", json=body, headers=headers)
 
 
@@ -169,20 +171,21 @@ def test_a_scripted_day_gives_the_report_its_figures(hall, database_url):
     answers = {}
     ratings = [scores(4, 4, 4, 4, 4, 4, 4, 4, 4), scores(3, 3, 3, 4, 3, 3, 4, 3, 2), scores(2, 3, 1, 4, 2, 3, 3, 2, 2),
                scores(4, 3, 4, 4, 3, 4, 4, 3, 3)]
-    for done_view, given in zip(done[:4], ratings):
+    for n, (done_view, given) in enumerate(zip(done[:4], ratings)):
         tid = done_view["id"]
         holder = issued.get(tid) or {"id": tid, "access_key": next(
             issued[o]["access_key"] for o, v in views.items() if v.get("transferred_to") == tid)}
-        answer = survey(base, holder, given, comment="Pelayanan cepat =1+1")
+        answer = survey(base, holder, given, comment="Pelayanan cepat =1+1", language="en" if n == 1 else None)
         assert answer.status_code == 201, answer.text
         assert answer.json() == {"ticket_id": tid, "submitted": True}
         answers[tid] = given
         again = survey(base, holder, scores(*[1] * 9))
         assert again.status_code == 409 and again.json()["error"]["code"] == "survey_already_submitted"
     with psycopg.connect(database_url) as conn:
-        stored = conn.execute("SELECT count(*), min(u1) FROM queue.surveys").fetchone()
+        stored = conn.execute("SELECT count(*), min(u1), count(*) FILTER (WHERE language = 'en') "
+                              "FROM queue.surveys").fetchone()
         journal = conn.execute("SELECT data::text FROM queue.journal WHERE action = 'survey'").fetchall()
-    assert stored[0] == 4 and stored[1] == 2 and len(journal) == 4
+    assert stored == (4, 2, 1) and len(journal) == 4
     assert not any("Pelayanan" in line[0] for line in journal)
 
     # --- the report ----------------------------------------------------------------------------

@@ -72,7 +72,7 @@ function render(slot, ticketId, key) {
       form.querySelector(`#sv-${missing[0].toLowerCase()} input`).focus();
       return;
     }
-    const body = { ratings, language: document.documentElement.lang === "en" ? "en" : "id" };
+    const body = { ratings };  // the language goes as Accept-Language (common.js api)
     if (comment.value.trim()) body.comment = comment.value.trim();
     submit.disabled = true;
     try {
