@@ -83,10 +83,12 @@ export function nextAction(app, services, tz) {
     case "failed": {
       const last = lastRecord(app);
       return { lead: t("app.next.failed", { step: stepName }),
-               text: t("app.next.failed.text", { date: dayText(last && last.retake_after), where }) };
+               text: t("app.next.failed.text", { date: dayText(last && last.retake_after) }) };
     }
+    case "missed":
+      return { lead: t("app.next.missed"), text: t("app.next.missed.text", { step: stepName }) };
     case "incomplete":
-      return { lead: t("app.next.incomplete"), text: t("app.next.incomplete.text", { where }) };
+      return { lead: t("app.next.incomplete"), text: t("app.next.incomplete.text") };
     case "returned":
       return { lead: t("app.next.returned"), text: t("app.next.returned.text") };
     case "ready":

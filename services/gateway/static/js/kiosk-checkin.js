@@ -7,7 +7,7 @@ import {
   PAGE, t, applyI18n, setLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
   formatTime, tzLabel, $, $$, el,
 } from "./common.js";
-import { feeText, rupiah, named, serviceText, stepOf } from "./journey.js";
+import { dayText, feeText, rupiah, named, serviceText, stepOf } from "./journey.js";
 
 const params = new URLSearchParams(location.search);
 const DONE_MS = 30000;
@@ -164,6 +164,10 @@ async function handleError(err, code) {
   }
   if (err instanceof ApiError && err.status === 409) {
     const status = (err.fields || {}).status;
+    if (err.code === "too_early") {
+      problem("warn", t("checkin.early"), t("checkin.early.text", { date: dayText((err.fields || {}).retake_after) }), "");
+      return;
+    }
     if (err.code === "registration_lapsed" || status === "expired") {
       problem("bad", t("checkin.lapsed"), t("checkin.lapsed.text"), t("checkin.lapsed.hint"));
       return;
