@@ -249,3 +249,61 @@ def test_a_supervisor_edits_an_application_type_on_the_admin_page(hall, pages):
     assert page.eval_on_selector_all("#at-steps tbody tr", "rows => rows.map(r => r.dataset.step)") == order
     assert page.input_value("#at-fee") == "110000"
     assert page.js_errors == []
+
+
+def test_the_kiosk_brings_a_failed_or_incomplete_applicant_back_into_the_queue(hall, pages):
+    """Broke: after an incomplete or failed visit the applicant's page said to come back
+    but nothing at the kiosk took them. Checks: an application left incomplete at
+    registration tells the applicant to check in at the kiosk; its code at the kiosk
+    gives a new ticket for the same step; failed there with a retake date five days
+    ahead, the kiosk says it is too early and names the date, and no ticket is made."""
+    api = Api(hall.base_url)
+    api.ready_counter(COUNTER, OFFICER, ["SKCK"])
+    created = requests.post(hall.base_url + "/api/applications", timeout=10, json={
+        "type": "SKCK_NEW", "applicant": applicant(71), "facts": {"has_fingerprint_card": True}})
+    assert created.status_code == 201, created.text
+    code, first = created.json()["tracking_code"], created.json()["ticket"]
+    assert api.call("POST", f"/api/counters/{COUNTER}/call-next", OFFICER).json()["id"] == first["id"]
+    done = api.call("POST", f"/api/counters/{COUNTER}/complete", OFFICER,
+                    json={"outcome": "incomplete", "missing": ["kk"]})
+    assert done.status_code == 200, done.text
+    wait_until(lambda: api.call("GET", "/api/applications/" + code).json()["status"] == "incomplete",
+               message="incomplete")
+
+    phone = pages(PHONE)
+    phone.goto(hall.base_url + "/a/" + code)
+    phone.wait_for_selector("#application:not([hidden])")
+    assert "check-in di kios" in phone.text_content("#a-next-text")
+    assert "Kartu Keluarga" in phone.text_content("#a-last")
+
+    kiosk = pages(KIOSK_PORTRAIT)
+    kiosk.goto(hall.base_url + "/kiosk/check-in?print=none")
+    kiosk.wait_for_selector("#screen-entry:not([hidden])")
+    kiosk.keyboard.type(code)
+    kiosk.keyboard.press("Enter")
+    kiosk.wait_for_selector("#screen-done:not([hidden])")
+    back = api.call("GET", "/api/applications/" + code).json()
+    assert (back["status"], back["step"]) == ("in_progress", "registration")
+    assert back["ticket"]["id"] != first["id"] and kiosk.text_content("#c-number") == back["ticket"]["number"]
+    phone.wait_for_function("document.querySelector('#main').dataset.status === 'in_progress'", timeout=12000)
+
+    assert api.call("POST", f"/api/counters/{COUNTER}/call-next", OFFICER).json()["id"] == back["ticket"]["id"]
+    failed = api.call("POST", f"/api/counters/{COUNTER}/complete", OFFICER,
+                      json={"outcome": "failed", "note": "Data KTP berbeda"})
+    assert failed.status_code == 200, failed.text
+    wait_until(lambda: api.call("GET", "/api/applications/" + code).json()["status"] == "failed", message="failed")
+    with psycopg.connect(hall.database_url) as conn:
+        conn.execute("""UPDATE documents.step_history SET retake_after = retake_after + 5 WHERE id =
+                        (SELECT max(h.id) FROM documents.step_history h JOIN documents.applications a
+                         ON a.id = h.application_id WHERE a.tracking_code = %s)""", (code,))
+    retake = api.call("GET", "/api/applications/" + code).json()["history"][-1]["retake_after"]
+    kiosk.goto(hall.base_url + "/kiosk/check-in?print=none")
+    kiosk.wait_for_selector("#screen-entry:not([hidden])")
+    kiosk.fill("#c-code", code)
+    kiosk.keyboard.press("Enter")
+    title, text = problem_title(kiosk)
+    assert title == "Belum waktunya ujian ulang" and retake[:4] in text and str(int(retake[8:])) in text
+    after = api.call("GET", "/api/applications/" + code).json()
+    assert after["status"] == "failed" and after["ticket"] is None
+    assert kiosk.js_errors == [] and phone.js_errors == []
+    api.release_counter(COUNTER, OFFICER)
