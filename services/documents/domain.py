@@ -385,15 +385,16 @@ class Application:
         self.status, self.step = "collected", None
         self._raise("application_collected")
 
-    def missed_call(self, now: datetime, step: str) -> bool:
-        """The citizen was called for ``step`` and did not come (the queue's no-show).
-        The application is not lost: it waits at the same step until the citizen
-        checks in again at the kiosk (a new ticket for that step). False when the
-        application is no longer at that step."""
+    def missed_call(self, now: datetime, step: str, why: str = "no_show") -> bool:
+        """The citizen's ticket for ``step`` ended without them: they did not come when
+        called (``no_show``), or the ticket was cancelled (``ticket_cancelled``: by its
+        holder, or closed with the hall's day). The application is not lost: it waits
+        at the same step until the citizen checks in again at the kiosk (a new ticket
+        for that step). False when the application is no longer at that step."""
         if self.status != "in_progress" or self.step != step:
             return False
         self.status = "missed"
-        self._note("missed_call", step=step)
+        self._note("missed_call", step=step, why=why)
         return True
 
     def resume(self, now: datetime) -> StepDef:

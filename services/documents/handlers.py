@@ -487,12 +487,24 @@ def ticket_transferred(uow, event):
 def ticket_no_show(uow, event):
     """The citizen did not come when called for a step: the application waits at that
     step (status missed) until they check in again for a new ticket."""
-    link = uow.step_tickets.get(event.ticket_id, lock=True)
+    return _ticket_ended(uow, event.ticket_id, "no_show", "no_show")
+
+
+def ticket_cancelled(uow, event):
+    """A step's ticket cancelled in the queue by its holder, or closed by the system
+    with the hall's day: like a missed call, the application waits at that step for a
+    new check-in. A ticket this service withdrew itself (its application cancelled) is
+    no longer open and is left alone."""
+    return _ticket_ended(uow, event.ticket_id, "cancelled", "ticket_cancelled")
+
+
+def _ticket_ended(uow, ticket_id, state, why):
+    link = uow.step_tickets.get(ticket_id, lock=True)
     if link is None or link["state"] != "open":
         return None
-    uow.step_tickets.set_state(event.ticket_id, "no_show")
+    uow.step_tickets.set_state(ticket_id, state)
     application = uow.applications.get(link["application_id"], lock=True)
-    if application.missed_call(uow.now, link["step"]):
+    if application.missed_call(uow.now, link["step"], why):
         uow.applications.save(application)
     return application
 

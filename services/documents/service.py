@@ -6,7 +6,7 @@ import logging
 from nameko.timer import timer
 
 from shared.contracts.errors import InvalidInput, Unavailable
-from shared.contracts.events import TicketCompleted, TicketNoShow, TicketTransferred
+from shared.contracts.events import TicketCancelled, TicketCompleted, TicketNoShow, TicketTransferred
 from shared.infrastructure.config import SettingsProvider
 from shared.infrastructure.consumer import consume
 from shared.infrastructure.metrics import Metrics
@@ -207,6 +207,12 @@ class DocumentsService:
     def on_ticket_no_show(self, event, tx):
         uow = unit_of_work_on(tx, event.site, handlers.ACTOR)
         handlers.ticket_no_show(uow, event)
+        uow.collect()
+
+    @consume(TicketCancelled, retries=8)
+    def on_ticket_cancelled(self, event, tx):
+        uow = unit_of_work_on(tx, event.site, handlers.ACTOR)
+        handlers.ticket_cancelled(uow, event)
         uow.collect()
 
     @consume(TicketCompleted, retries=8)

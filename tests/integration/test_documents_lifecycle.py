@@ -74,6 +74,13 @@ def test_the_applicant_cancels_with_the_key_and_the_waiting_ticket_is_withdrawn(
     assert payload["reason"] == "applicant" and set(payload) >= {"application_id", "type", "site", "event_id"}
     assert applicant(1)["nik"] not in str(payload)
     assert requests.post(url, headers={"X-Application-Key": key}).status_code == 409
+    # The queue's ticket_cancelled for the withdrawn ticket is handled and changes nothing.
+    wait_for(lambda: rows(database_url, """SELECT count(*) FROM documents.processed_events p
+                                           JOIN queue.outbox o ON o.event_id = p.event_id
+                                           WHERE o.event_type = 'ticket_cancelled'
+                                             AND o.payload->>'ticket_id' = %s""", ticket_id)[0][0] == 1,
+             what="the withdrawn ticket's ticket_cancelled handled")
+    assert get_application(hall, code)["status"] == "cancelled"
 
 
 def test_an_officer_cancels_without_the_key(hall, database_url):
@@ -167,6 +174,27 @@ def test_a_missed_call_keeps_the_application_and_check_in_gives_a_new_ticket(hal
     states = rows(database_url, "SELECT state FROM documents.step_tickets WHERE application_id = %s "
                                 "ORDER BY created_at", created["id"])
     assert [s for (s,) in states] == ["no_show", "done", "open"]
+
+
+def test_a_step_ticket_closed_with_the_day_leaves_the_application_waiting_for_check_in(hall, database_url):
+    """Broke: a step's ticket cancelled in the queue (here: still waiting when the
+    hall's day ended, closed by the queue's housekeeping) left the application in
+    progress behind a dead ticket. Checks: the application becomes "missed" at the
+    same step (journaled with why=ticket_cancelled, link state cancelled), and
+    check-in gives a new ticket for that step."""
+    created = start(hall)
+    code, ticket_id = created["tracking_code"], created["ticket"]["id"]
+    rows(database_url, "UPDATE queue.tickets SET local_date = local_date - 1 WHERE id = %s RETURNING id", ticket_id)
+    wait_for(lambda: queue_status(database_url, ticket_id) == "cancelled", what="yesterday's ticket closed")
+    missed = wait_for(lambda: (v := get_application(hall, code))["status"] == "missed" and v, what="missed")
+    assert (missed["step"], missed["ticket"]) == ("registration", None)
+    assert rows(database_url, "SELECT state FROM documents.step_tickets WHERE ticket_id = %s", ticket_id) == \
+        [("cancelled",)]
+    assert rows(database_url, "SELECT data->>'why' FROM documents.journal WHERE application_id = %s "
+                              "AND action = 'missed_call'", created["id"]) == [("ticket_cancelled",)]
+    back = requests.post(f"{hall}/api/applications/{code}/check-in")
+    assert back.status_code == 200, back.text
+    assert back.json()["ticket"]["id"] != ticket_id and back.json()["step"] == "registration"
 
 
 def test_a_transferred_ticket_keeps_its_link_to_the_step(hall, database_url):

@@ -274,6 +274,7 @@ def test_a_missed_call_waits_at_the_same_step_until_check_in():
     assert app.missed_call(T0, "document_check") is True
     assert (app.status, app.step) == ("missed", "document_check") and app.events == []
     assert app.changes[-1].action == "missed_call" and app.changes[-1].event_class is None
+    assert app.changes[-1].journal_data == {"type": "SKCK_NEW", "step": "document_check", "why": "no_show"}
     assert app.check_in(T0).code == "document_check" and app.status == "in_progress"
     assert app.changes[-1].action == "returned_after_no_show"
     with pytest.raises(Conflict):
