@@ -374,7 +374,13 @@ def applicant_contact(uow, application_id):
     application = uow.applications.get(application_id)
     applicant = uow.applicants.get(application.meta["applicant_id"])
     uow.record(Change("read_contact", fields={"application_id": application.id}))
-    return {"email": applicant["email"], "phone": applicant["phone"], "language": applicant["language"]}
+    # With what notify's messages need besides: the tracking code (the status page's
+    # link), whether the type is online, and the required documents' names (for
+    # "incomplete"); the rest it reads from the applicant's view (get_application).
+    return {"email": applicant["email"], "phone": applicant["phone"], "language": applicant["language"],
+            "tracking_code": application.meta["tracking_code"], "online": application.kind.online,
+            "documents": {d.code: {"name": d.name, "name_en": d.name_en}
+                          for d in application.kind.required_documents}}
 
 
 def _zone(uow):

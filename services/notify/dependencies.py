@@ -12,9 +12,35 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
+from shared.infrastructure.unit_of_work import UnitOfWork, UnitOfWorkFactory, UnitOfWorkProvider, utcnow
 from services.notify.channels import build_channels
 from services.notify.delivery import Outlet
+from services.notify.repository import NotifyRepositories
 from services.notify.settings import NotifySettings, notify_settings
+
+SCHEMA = "notify"
+ACTOR = "notify"
+
+
+class NotifyStore(UnitOfWorkProvider):
+    """The notify schema. Notify journals nothing and publishes no events: its units
+    of work are transactions with the repositories (services/notify/repository.py).
+    ``self.store(site)`` for one site's work; ``self.store(None)`` for the sweep, which
+    crosses sites."""
+
+    def __init__(self):
+        super().__init__(SCHEMA, NotifyRepositories)
+
+
+def store_on(database) -> UnitOfWorkFactory:
+    """Units of work over any database with ``transaction()`` (the tests' pool)."""
+    return UnitOfWorkFactory(database, SCHEMA, NotifyRepositories)
+
+
+def unit_of_work_on(tx, site_code) -> UnitOfWork:
+    """A unit of work on the consumer kit's transaction (the kit commits it together
+    with the processed event's id)."""
+    return UnitOfWork(tx, SCHEMA, NotifyRepositories, site_code, utcnow(), ACTOR)
 
 log = logging.getLogger(__name__)
 

@@ -18,19 +18,17 @@ an event redelivered — a ticket gets one turn-near message at most.
 """
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from typing import ClassVar, Literal, Mapping, Optional, Sequence
+from datetime import datetime, timedelta
+from typing import Literal, Mapping, Optional, Sequence
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
-from shared.contracts import events as queue_events
+from shared.contracts import events as ev
 
 Language = Literal["id", "en"]
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 
-TICKET_KINDS = ("ticket_issued", "turn_near", "ticket_called", "ticket_no_show")
+TICKET_KINDS = ("ticket_issued", "turn_near", "ticket_called", "ticket_no_show", "ticket_completed")
 APPLICATION_KINDS = ("application_submitted", "application_advanced", "application_failed",
                      "application_ready", "application_status")
 KINDS = TICKET_KINDS + APPLICATION_KINDS
@@ -69,15 +67,16 @@ class Contact:
     email: Optional[str] = None
     phone: Optional[str] = None
     language: Optional[str] = None
-    track_url: Optional[str] = None            # the citizen's status page
+    track_url: Optional[str] = None            # the citizen's status page (a ticket's: with its key)
     estimated_wait_s: Optional[float] = None
+    details: Optional[Mapping] = None          # the owner's words for the message (names, next number)
 
     @classmethod
     def from_rpc(cls, answer: Optional[Mapping]) -> Optional["Contact"]:
         if not answer:
             return None
         return cls(**{key: answer.get(key) for key in
-                      ("email", "phone", "language", "track_url", "estimated_wait_s")})
+                      ("email", "phone", "language", "track_url", "estimated_wait_s", "details")})
 
     @property
     def empty(self) -> bool:
@@ -175,28 +174,28 @@ class Change:
     messages: list[Message] = field(default_factory=list)
 
 
-REMOVING_EVENTS = (queue_events.TicketCalled, queue_events.TicketCancelled, queue_events.TicketNoShow,
-                   queue_events.TicketCompleted, queue_events.TicketTransferred)
+REMOVING_EVENTS = (ev.TicketCalled, ev.TicketCancelled, ev.TicketNoShow,
+                   ev.TicketCompleted, ev.TicketTransferred)
 
 
 def services_touched(event) -> list[str]:
     """The services whose waiting lines an event can change (read them, locked)."""
-    if isinstance(event, queue_events.TicketTransferred):
+    if isinstance(event, ev.TicketTransferred):
         return [event.service, event.to_service]
-    if isinstance(event, (queue_events.TicketIssued, *REMOVING_EVENTS)):
+    if isinstance(event, (ev.TicketIssued, *REMOVING_EVENTS)):
         return [event.service]
     return []
 
 
 def on_queue_event(event, waiting: Mapping[str, Sequence[Waiting]], rule: TurnNearRule,
-                   head_start_s: int, transferred_from: Optional[Waiting] = None,
+                   head_start_s: int, known: Optional[Waiting] = None,
                    has_contact: Optional[bool] = None) -> Change:
     """Apply one queue event to the waiting lines of the services it touches
     (``waiting[service]``, any order) and say which messages it gives.
 
-    ``transferred_from`` is notify's record of a transferred ticket's original (its
-    queue time and contact flag carry over); ``has_contact`` overrides the flag when
-    the original was not seen.
+    ``known`` is notify's record of the event's ticket, for a transfer (the original's
+    queue time and contact flag carry over) and a completion (thanked only when it
+    left a contact); ``has_contact`` overrides the flag when the original was not seen.
     """
     change = Change()
     lines = {service: list(waiting.get(service, ())) for service in services_touched(event)}
@@ -205,7 +204,7 @@ def on_queue_event(event, waiting: Mapping[str, Sequence[Waiting]], rule: TurnNe
         return Message(event_id=event.event_id, kind=kind, site=event.site, subject="ticket",
                        subject_id=ticket_id, occurred_at=event.occurred_at, facts=facts)
 
-    if isinstance(event, queue_events.TicketIssued):
+    if isinstance(event, ev.TicketIssued):
         line = lines[event.service]
         if any(t.ticket_id == event.ticket_id for t in line):
             return change          # seen already: a redelivery changes nothing
@@ -225,16 +224,22 @@ def on_queue_event(event, waiting: Mapping[str, Sequence[Waiting]], rule: TurnNe
         if any(t.ticket_id == event.ticket_id for t in line):
             lines[event.service] = [t for t in line if t.ticket_id != event.ticket_id]
             change.removed.append(event.ticket_id)
-        if isinstance(event, queue_events.TicketCalled):
+        if isinstance(event, ev.TicketCalled):
             change.messages.append(message("ticket_called", event.ticket_id, number=event.number,
                                            service=event.service, counter=event.counter))
-        elif isinstance(event, queue_events.TicketNoShow):
+        elif isinstance(event, ev.TicketNoShow):
             change.messages.append(message("ticket_no_show", event.ticket_id, number=event.number,
                                            service=event.service))
-        elif isinstance(event, queue_events.TicketTransferred):
+        elif isinstance(event, ev.TicketCompleted):
+            # Thanks, with the status link where the satisfaction survey is. A ticket
+            # notify never saw (issued before it ran) is asked about at send time.
+            if known is None or known.has_contact:
+                change.messages.append(message("ticket_completed", event.ticket_id, number=event.number,
+                                               service=event.service))
+        elif isinstance(event, ev.TicketTransferred):
             target = lines[event.to_service]
             if not any(t.ticket_id == event.new_ticket_id for t in target):
-                original = transferred_from
+                original = known
                 moved = Waiting(
                     ticket_id=event.new_ticket_id, site=event.site, service=event.to_service,
                     number=event.number, priority=event.priority,
@@ -270,101 +275,43 @@ def _ahead(line, ticket_id, head_start_s) -> int:
     return next(i for i, t in enumerate(in_calling_order(line, head_start_s)) if t.ticket_id == ticket_id)
 
 
-# --- applications: what notify needs from the documents service's events ------------------
+# --- applications: the documents service's events ---------------------------------------
 #
-# The documents service does not publish events yet. These models are the small typed
-# interface notify consumes: the fields its messages need, by the names the documents
-# domain already raises (services/documents/domain.py ``_raise``), plus the display names
-# of the type and step (so notify needs no copy of the documents catalogue). Unknown
-# fields are ignored, so the real events may carry more.
+# The events carry codes, ids and dates only (shared/contracts/events.py). The words the
+# citizen reads — the type's and step's names, the queue and number of the next step, the
+# officer's reason — are asked of the documents service at send time with the contact
+# (services/notify/contacts.py), so notify keeps no copy of the documents catalogue.
 
-class ApplicationEvent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    event_type: ClassVar[str]
-    source: ClassVar[str] = "documents"
-
-    event_id: UUID
-    site: str
-    occurred_at: AwareDatetime
-    application_id: UUID
-    application_type: str = Field(alias="type")
-    type_name: Optional[str] = None
-    type_name_en: Optional[str] = None
+APPLICATION_EVENTS = (ev.ApplicationSubmitted, ev.ApplicationAdvanced,
+                      ev.ApplicationFailed, ev.ApplicationReady,
+                      ev.ApplicationCancelled)
 
 
-class ApplicationSubmitted(ApplicationEvent):
-    event_type: ClassVar[str] = "application_submitted"
-    step: Optional[str] = None
-    step_name: Optional[str] = None
-    step_name_en: Optional[str] = None
-    in_hall: bool = True
-
-
-class ApplicationAdvanced(ApplicationEvent):
-    event_type: ClassVar[str] = "application_advanced"
-    from_step: Optional[str] = None
-    step: str
-    step_name: Optional[str] = None
-    step_name_en: Optional[str] = None
-    service: Optional[str] = None       # the queue service whose counters serve the next step
-    hall: bool = True                   # False: reviewed without the citizen present
-
-
-class ApplicationFailed(ApplicationEvent):
-    event_type: ClassVar[str] = "application_failed"
-    step: str
-    step_name: Optional[str] = None
-    step_name_en: Optional[str] = None
-    reason: Literal["failed", "incomplete"]
-    retake_after: Optional[date] = None
-
-
-class ApplicationReady(ApplicationEvent):
-    event_type: ClassVar[str] = "application_ready"
-    valid_until: Optional[date] = None
-    online: bool = False                # downloadable rather than collected at the counter
-
-
-class ApplicationStatusChanged(ApplicationEvent):
-    """A status change of an online application (lost-item report, crowd permit)."""
-    event_type: ClassVar[str] = "application_status_changed"
-    status: Literal["submitted", "in_progress", "returned", "ready", "collected", "cancelled", "expired"]
-
-
-APPLICATION_EVENTS = {cls.event_type: cls for cls in (
-    ApplicationSubmitted, ApplicationAdvanced, ApplicationFailed, ApplicationReady, ApplicationStatusChanged)}
-
-
-def parse_application_event(event_type: str, payload: Mapping) -> ApplicationEvent:
-    return APPLICATION_EVENTS[event_type].model_validate(payload)
-
-
-def on_application_event(event: ApplicationEvent) -> list[Message]:
-    names = {"type": event.application_type, "type_name": event.type_name or event.application_type,
-             "type_name_en": event.type_name_en or event.type_name or event.application_type}
+def on_application_event(event: ev.DocumentsEvent) -> list[Message]:
+    """The message an application event gives its applicant (none for the others:
+    ``application_step_completed`` is followed by advanced/failed/ready, and a
+    collection happens with the citizen at the counter)."""
 
     def message(kind, **facts):
         return Message(event_id=event.event_id, kind=kind, site=event.site, subject="application",
                        subject_id=event.application_id, occurred_at=event.occurred_at,
-                       facts={**names, **facts})
+                       facts={"type": event.type, **facts})
 
-    def step_names(step, name, name_en):
-        return {"step": step, "step_name": name or step, "step_name_en": name_en or name or step}
-
-    if isinstance(event, ApplicationSubmitted):
-        return [message("application_submitted", in_hall=event.in_hall,
-                        **step_names(event.step, event.step_name, event.step_name_en))]
-    if isinstance(event, ApplicationAdvanced):
-        return [message("application_advanced", service=event.service, hall=event.hall,
-                        **step_names(event.step, event.step_name, event.step_name_en))]
-    if isinstance(event, ApplicationFailed):
-        return [message("application_failed", reason=event.reason,
-                        retake_after=event.retake_after.isoformat() if event.retake_after else None,
-                        **step_names(event.step, event.step_name, event.step_name_en))]
-    if isinstance(event, ApplicationReady):
-        return [message("application_ready", online=event.online,
+    if isinstance(event, ev.ApplicationSubmitted):
+        return [message("application_submitted", step=event.step, in_hall=event.in_hall)]
+    if isinstance(event, ev.ApplicationAdvanced):
+        if event.step is None:
+            return []
+        # from_step == step: back after a failure, or a returned online report resubmitted.
+        return [message("application_advanced", step=event.step, from_step=event.from_step,
+                        resumed=event.from_step == event.step)]
+    if isinstance(event, ev.ApplicationFailed):
+        return [message("application_failed", step=event.step, reason=event.reason,
+                        retake_after=event.retake_after.isoformat() if event.retake_after else None)]
+    if isinstance(event, ev.ApplicationReady):
+        return [message("application_ready", document_number=event.document_number,
                         valid_until=event.valid_until.isoformat() if event.valid_until else None)]
-    if isinstance(event, ApplicationStatusChanged):
-        return [message("application_status", status=event.status)]
+    if isinstance(event, ev.ApplicationCancelled):
+        status = "expired" if event.reason == "registration_lapsed" else "cancelled"
+        return [message("application_status", status=status, reason=event.reason)]
     return []

@@ -10,7 +10,7 @@ tests, not in a citizen's inbox.
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
@@ -48,20 +48,17 @@ class Renderer:
 
     def context(self, message: Message, contact: Optional[Contact], language: str) -> dict:
         facts = dict(message.facts)
-        english = language == "en"
-        if "type" in facts:
-            facts["type_label"] = facts["type_name_en"] if english else facts["type_name"]
-        if "step" in facts:
-            facts["step_label"] = (facts["step_name_en"] if english else facts["step_name"]) or ""
         wait = contact.estimated_wait_s if contact else None
-        return {
+        context = {
             **facts,
             "language": language,
             "site_name": self.site_name,
             "track_url": contact.track_url if contact else None,
             "estimated_wait_min": max(1, round(wait / 60)) if wait is not None else None,
         }
-
+        if message.subject == "application":
+            context.update(application_words(facts, (contact.details if contact else None) or {}, language))
+        return context
     def render(self, message: Message, contact: Optional[Contact] = None,
                language: Optional[str] = None) -> Rendered:
         language = choose_language(language, contact.language if contact else None, message.language)
@@ -82,6 +79,36 @@ class Renderer:
             **context, subject=subject, paragraphs=paragraphs, **chrome)
         return Rendered(language=language, subject=subject, text=text + f"\n\n-- \n{chrome['footer']}\n",
                         html=html, short=short)
+
+
+def application_words(facts: dict, details: Mapping, language: str) -> dict:
+    """An application message's words in ``language``: the names the documents
+    service gave with the contact (``details``, services/notify/contacts.py), the
+    codes of the event where it gave none."""
+    english = language == "en"
+
+    def name(entry, code):
+        entry = entry or {}
+        return (entry.get("name_en") if english else entry.get("name")) or entry.get("name") or code
+
+    steps = details.get("steps") or {}
+    step = facts.get("step")
+    type_entry = {"name": details.get("type_name"), "name_en": details.get("type_name_en")}
+    ticket = details.get("ticket") or None
+    last = details.get("last") or {}
+    # The ticket of the step the message is about: the citizen's number for it.
+    here = ticket if ticket and step and details.get("current_step") == step else None
+    about_step = last.get("step") == step
+    return {
+        "type_label": name(type_entry, facts.get("type")),
+        "step_label": name(steps.get(step), step) if step else "",
+        "online": bool(details.get("online")),
+        "next_number": here.get("number") if here else None,
+        "next_service": (here.get("service_name_en") if english else here.get("service_name"))
+                        or here.get("service") if here else None,
+        "note": last.get("note") if about_step else None,
+        "missing": [name(entry, entry.get("name")) for entry in last.get("missing") or ()] if about_step else [],
+    }
 
 
 def render_blocks(template, context: dict, names) -> dict:

@@ -142,10 +142,13 @@ def close_previous_days(uow):
 
 
 def ticket_contact(uow, ticket_id):
-    """The holder's contact, for a service that must reach them (notify). The read
-    is journaled with the asking service as actor."""
+    """The holder's contact, for a service that must reach them (notify), with the
+    holder's access key (the ``#k=`` of the status link in a message: the citizen can
+    cancel from there). The read is journaled with the asking service as actor."""
     contact = uow.tickets.contact(ticket_id)
     uow.record(Change("read_contact", ticket_id=ticket_id))
+    if contact.get("email") or contact.get("phone"):
+        contact["access_key"] = access.ticket_access_key(uow.rules.secret, uow.tickets.row(ticket_id))
     return contact
 
 

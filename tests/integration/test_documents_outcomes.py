@@ -202,7 +202,10 @@ def test_officers_see_the_applicant_only_at_their_counter_or_by_an_audited_searc
 
     with ClusterRpcProxy(service_config) as rpc:
         contact = rpc.documents.applicant_contact(site, application_id, "notify")
-    assert contact == {"email": "warga7@example.id", "phone": None, "language": "id"}
+    documents = contact.pop("documents")
+    assert contact == {"email": "warga7@example.id", "phone": None, "language": "id", "tracking_code": code,
+                       "online": False}
+    assert documents["ktp"] == {"name": "KTP-el (asli dan fotokopi)", "name_en": "Identity card (KTP-el), original and copy"}
     journal = rows(database_url, "SELECT actor, action, data->>'reason' FROM documents.journal "
                                  "WHERE application_id = %s ORDER BY id", application_id)
     assert journal[0][:2] == ("petugas2", "submitted")

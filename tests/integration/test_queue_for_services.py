@@ -48,14 +48,16 @@ def test_a_step_ticket_keeps_the_citizens_place_and_a_retry_gets_the_same(queue_
 def test_notify_reads_a_holders_contact_and_the_read_is_journaled(queue_rpc, site, database_url):
     """Broke: no way for notify to reach a citizen without events carrying personal
     data, or reads nobody can audit. Checks: the contact comes back with the
-    language; a ticket without contact gives none; each read is journaled by actor,
-    without the contact in the journal."""
+    language and the holder's access key; a ticket without contact gives none (nor a
+    key); each read is journaled by actor, without the contact in the journal."""
     with_contact = queue_rpc.issue_ticket(site, {"service": "SIM", "language": "en",
                                                  "contact": {"email": "warga@example.id", "phone": "0812 3456 7890"}})
     without = queue_rpc.issue_ticket(site, {"service": "SIM"})
-    assert queue_rpc.ticket_contact(site, with_contact["id"], "notify") == {
-        "email": "warga@example.id", "phone": "+6281234567890", "language": "en"}
+    contact = queue_rpc.ticket_contact(site, with_contact["id"], "notify")
+    assert contact.pop("access_key") == with_contact["access_key"]    # the holder's link in the message
+    assert contact == {"email": "warga@example.id", "phone": "+6281234567890", "language": "en"}
     assert queue_rpc.ticket_contact(site, without["id"], "notify") == {"email": None, "phone": None, "language": "id"}
     reads = [(actor, data) for actor, action, data in journal(database_url, site) if action == "read_contact"]
     assert [actor for actor, _ in reads] == ["notify", "notify"]
     assert "warga" not in str(journal(database_url, site))
+    assert with_contact["access_key"] not in str(journal(database_url, site))

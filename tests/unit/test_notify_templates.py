@@ -19,19 +19,27 @@ FACTS = {
     "turn_near": {"number": "B012", "service": "SKCK", "ahead": 2},
     "ticket_called": {"number": "B012", "service": "SKCK", "counter": 3},
     "ticket_no_show": {"number": "B012", "service": "SKCK"},
-    "application_submitted": {"type": "SKCK_NEW", "type_name": "SKCK Baru", "type_name_en": "New SKCK",
-                              "step": "registration", "step_name": "Pendaftaran", "step_name_en": "Registration",
-                              "in_hall": True},
-    "application_advanced": {"type": "SIM_A_NEW", "type_name": "SIM A Baru", "type_name_en": "New SIM A",
-                             "step": "theory", "step_name": "Ujian Teori", "step_name_en": "Theory test",
-                             "service": "SIM", "hall": True},
-    "application_failed": {"type": "SIM_A_NEW", "type_name": "SIM A Baru", "type_name_en": "New SIM A",
-                           "step": "practice", "step_name": "Ujian Praktik", "step_name_en": "Practical test",
-                           "reason": "failed", "retake_after": "2026-12-10"},
-    "application_ready": {"type": "SKCK_NEW", "type_name": "SKCK Baru", "type_name_en": "New SKCK",
-                          "online": False, "valid_until": "2027-05-26"},
-    "application_status": {"type": "CROWD_PERMIT", "type_name": "Izin Keramaian", "type_name_en": "Crowd permit",
-                           "status": "returned"},
+    "ticket_completed": {"number": "B012", "service": "SKCK"},
+    "application_submitted": {"type": "SKCK_NEW", "step": "registration", "in_hall": True},
+    "application_advanced": {"type": "SIM_A_NEW", "step": "theory_test", "from_step": "health_check",
+                             "resumed": False},
+    "application_failed": {"type": "SIM_A_NEW", "step": "practical_test", "reason": "failed",
+                           "retake_after": "2026-12-10"},
+    "application_ready": {"type": "SKCK_NEW", "document_number": "SKCK/YANMAS/123/XI/2026",
+                          "valid_until": "2027-05-26"},
+    "application_status": {"type": "CROWD_PERMIT", "status": "expired", "reason": "registration_lapsed"},
+}
+
+
+# What documents answers with the contact (services/notify/contacts.py application_details).
+DETAILS = {
+    "online": False, "type_name": "SIM A Baru", "type_name_en": "New SIM A",
+    "steps": {"registration": {"name": "Pendaftaran", "name_en": "Registration", "service": "SIM"},
+              "theory_test": {"name": "Ujian teori", "name_en": "Theory test", "service": "SIM"},
+              "practical_test": {"name": "Ujian praktik", "name_en": "Practical test", "service": "SIM"}},
+    "current_step": "theory_test",
+    "ticket": {"number": "C007", "service": "SIM", "service_name": "Layanan SIM", "service_name_en": "SIM services"},
+    "last": {"step": "practical_test", "outcome": "failed", "note": "belum lancar parkir mundur", "missing": []},
 }
 
 
@@ -86,10 +94,13 @@ def test_language_follows_the_citizen():
 def test_html_is_escaped_and_text_is_not():
     """Broke: a fact that looks like markup injected into the HTML e-mail. Checks: the
     HTML escapes it; the plain text keeps it as written."""
-    evil = message("application_status", type_name="<script>alert(1)</script>")
-    out = Renderer().render(evil, None, "id")
+    evil = Contact(details={"type_name": "<script>alert(1)</script>"})
+    out = Renderer().render(message("application_status"), evil, "id")
     assert "<script>" not in out.html and "&lt;script&gt;" in out.html
     assert "<script>alert(1)</script>" in out.text
+    note = Contact(details={**DETAILS, "last": {**DETAILS["last"], "note": "<b>parkir</b>"}})
+    out = Renderer().render(message("application_failed"), note, "id")
+    assert "&lt;b&gt;parkir&lt;/b&gt;" in out.html and "<b>parkir" not in out.html
 
 
 def test_a_missing_fact_is_an_error():
@@ -119,3 +130,51 @@ def test_email_channel_builds_text_and_html_parts():
     assert parsed.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in parsed.get_payload()] == ["text/plain", "text/html"]
     assert str(email.header.make_header(email.header.decode_header(parsed["Subject"]))) == out.subject
+
+
+def test_application_messages_say_where_to_go_why_and_when():
+    """Broke: an application message that names codes instead of steps, does not say
+    which queue and number come next, or hides the officer's reason. Checks: with the
+    documents service's details the names are the citizen's language's, advanced names
+    the next queue and number, failed gives the reason and the retake date, incomplete
+    lists what is missing, an online report says issued/returned, expired says so."""
+    renderer, contact = Renderer(), Contact(details=DETAILS)
+    advanced = renderer.render(message("application_advanced"), contact, "id")
+    assert advanced.subject == "Langkah berikutnya: Ujian teori"
+    assert "antrean layanan Layanan SIM; nomor antrean Anda C007" in advanced.text
+    assert "C007" in advanced.short
+    english = renderer.render(message("application_advanced"), contact, "en")
+    assert "Next step: Theory test. Please go to the SIM services queue; your number is C007" in english.text
+    failed = renderer.render(message("application_failed"), contact, "en")
+    assert failed.subject == "New SIM A application: Practical test not passed"
+    assert "The reason: belum lancar parkir mundur." in failed.text and "10 December 2026" in failed.text
+    missing = {**DETAILS, "last": {"step": "practical_test", "outcome": "incomplete", "note": None,
+                                  "missing": [{"name": "Surat keterangan sehat", "name_en": "Health certificate"}]}}
+    incomplete = renderer.render(message("application_failed", reason="incomplete", retake_after=None),
+                                 Contact(details=missing), "en")
+    assert "Still missing: Health certificate." in incomplete.text
+    online = {**DETAILS, "online": True, "type_name": "Izin keramaian", "type_name_en": "Crowd permit",
+              "steps": {"review": {"name": "Pemeriksaan berkas oleh petugas", "name_en": "Review by an officer"}},
+              "last": {"step": "review", "outcome": "failed", "note": "jumlah peserta tidak diisi", "missing": []}}
+    returned = renderer.render(message("application_failed", step="review", retake_after=None),
+                               Contact(details=online), "id")
+    assert returned.subject == "Permohonan Izin keramaian dikembalikan"
+    assert "Alasannya: jumlah peserta tidak diisi." in returned.text
+    issued = renderer.render(message("application_ready"), Contact(details=online), "en")
+    assert issued.subject == "Your Crowd permit has been issued" and "download it" in issued.text
+    ready = renderer.render(message("application_ready"), contact, "id")
+    assert ready.subject == "SIM A Baru Anda siap diambil" and "26 Mei 2027" in ready.text
+    expired = renderer.render(message("application_status"), Contact(details=online), "en")
+    assert expired.subject == "Crowd permit application expired" and "register again" in expired.text
+
+
+def test_a_ticket_link_carries_the_holders_key_and_the_thanks_points_to_the_survey():
+    """Broke: a mailed status link that cannot cancel, or thanks without the link to the
+    survey. Checks: the track_url with #k= is in text, HTML and SMS of ticket_completed,
+    which thanks in both languages."""
+    link = "http://ptsp.test/t/abc#k=AbC-123_xyz"
+    for language, thanks in (("id", "Terima kasih"), ("en", "Thank you")):
+        out = Renderer().render(message("ticket_completed"), Contact(track_url=link), language)
+        assert out.subject.startswith(thanks) and "B012" in out.subject
+        assert all(link in part for part in (out.text, out.html, out.short))
+        assert ("survei" if language == "id" else "survey") in out.text
