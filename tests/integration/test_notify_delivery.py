@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry
 from shared.contracts import events as ev
 from services.notify import delivery, domain, handlers
 from services.notify.channels import EmailChannel, LogChannel, WebhookChannel
+from services.notify.dependencies import store_on
 from services.notify.domain import TurnNearRule
 from services.notify.metrics import NotifyMetrics
 from tests.support.waiting import free_port, port_open, wait_for as wait_until
@@ -154,17 +155,18 @@ def world(db, sink, receiver, site):
 class World:
     def __init__(self, db, outlet, contacts, clock, sink, receiver, site, metrics):
         self.db, self.outlet, self.contacts, self.clock = db, outlet, contacts, clock
+        self.store = store_on(db)     # notify's units of work, on the test's pool
         self.sink, self.receiver, self.site, self.metrics = sink, receiver, site, metrics
         self.rule, self.n = TurnNearRule(ahead=3), 0
 
     # what the lead's nameko handler does for one event: record in a transaction, then dispatch
     def handle(self, event):
-        with self.db.transaction() as cur:
-            if isinstance(event, domain.ApplicationEvent):
-                ids = handlers.record_application_event(cur, event)
+        with self.store(self.site, "notify") as uow:
+            if isinstance(event, ev.DocumentsEvent):
+                ids = handlers.record_application_event(uow, event)
             else:
-                ids = handlers.record_queue_event(cur, event, self.rule, 900)
-        delivery.dispatch(self.outlet, self.db, ids)
+                ids = handlers.record_queue_event(uow, event, self.rule, 900)
+        delivery.dispatch(self.outlet, self.store, ids)
         return ids
 
     def issue(self, email_address=None, phone=None, language="id", service="SKCK", contact=True):
@@ -226,30 +228,46 @@ def test_each_message_kind_arrives_by_email_and_webhook(world):
     world.handle(ev.TicketNoShow(site=world.site, occurred_at=world.clock(), ticket_id=mine.ticket_id,
                                  number=mine.number, service=mine.service, priority="regular", counter=5,
                                  reason="recalls"))
+    # The contact is asked at send time: the first ticket's holder is now reached at
+    # "mine"'s address and phone (one mailbox for every kind of message).
+    world.contacts.table[tickets[0].ticket_id].update(email=address, phone=phone, language="en")
+    world.handle(ev.TicketCompleted(site=world.site, occurred_at=world.clock(), ticket_id=tickets[0].ticket_id,
+                                    number=tickets[0].number, service=tickets[0].service, priority="regular",
+                                    counter=2, service_time_s=240))
     application_id = uuid.uuid4()
-    world.contacts.table[application_id] = {"email": address, "phone": phone, "language": "en",
-                                            "track_url": "http://ptsp.test/a/ABC123"}
-    base = {"site": world.site, "occurred_at": world.clock().isoformat(), "application_id": str(application_id),
-            "type": "SIM_A_NEW", "type_name": "SIM A Baru", "type_name_en": "New SIM A"}
-    for event_type, fields in (
-            ("application_submitted", {"step": "registration", "step_name_en": "Registration"}),
-            ("application_advanced", {"step": "theory", "step_name_en": "Theory test", "service": "SIM"}),
-            ("application_failed", {"step": "practice", "step_name_en": "Practical test", "reason": "failed",
-                                    "retake_after": "2026-12-10"}),
-            ("application_ready", {"valid_until": "2031-11-26"}),
-            ("application_status_changed", {"status": "in_progress"})):
-        world.handle(domain.parse_application_event(event_type, {**base, "event_id": str(uuid.uuid4()), **fields}))
+    world.contacts.table[application_id] = {
+        "email": address, "phone": phone, "language": "en", "track_url": "http://ptsp.test/a/ABC123",
+        "details": {"online": False, "type_name": "SIM A Baru", "type_name_en": "New SIM A",
+                    "steps": {"theory_test": {"name": "Ujian teori", "name_en": "Theory test"},
+                              "practical_test": {"name": "Ujian praktik", "name_en": "Practical test"}},
+                    "current_step": "theory_test",
+                    "ticket": {"number": "C004", "service": "SIM", "service_name": "SIM",
+                               "service_name_en": "SIM"},
+                    "last": {"step": "practical_test", "outcome": "failed", "note": "parking", "missing": []}}}
+    base = {"site": world.site, "occurred_at": world.clock(), "application_id": application_id, "type": "SIM_A_NEW"}
+    for event in (ev.ApplicationSubmitted(**base, step="registration", in_hall=True),
+                  ev.ApplicationAdvanced(**base, from_step="health_check", step="theory_test"),
+                  ev.ApplicationFailed(**base, step="practical_test", reason="failed",
+                                       retake_after=datetime(2026, 12, 10).date()),
+                  ev.ApplicationReady(**base, document_number="SIM/0001/2026",
+                                      valid_until=datetime(2031, 11, 26).date()),
+                  ev.ApplicationCancelled(**base, reason="citizen")):
+        world.handle(event)
 
     mine_mail = [m for m in world.sink.mails() if m["To"] == address]
     kinds = [m["X-PTSP-Kind"] for m in mine_mail]
     assert sorted(kinds) == sorted(["ticket_issued", "turn_near", "ticket_called", "ticket_no_show",
-                                    "application_submitted", "application_advanced", "application_failed",
+                                    "ticket_completed", "application_submitted", "application_advanced", "application_failed",
                                     "application_ready", "application_status"])
     by_kind = {m["X-PTSP-Kind"]: m for m in mine_mail}
     assert mine.number in by_kind["ticket_issued"]["Subject"]
     assert "counter 5" in text_of(by_kind["ticket_called"])
     assert "3 people are ahead" in text_of(by_kind["turn_near"])
     assert "10 December 2026" in text_of(by_kind["application_failed"])
+    assert "The reason: parking." in text_of(by_kind["application_failed"])
+    assert "your number is C004" in text_of(by_kind["application_advanced"])
+    assert "http://ptsp.test/a/ABC123" in text_of(by_kind["application_ready"])
+    assert by_kind["ticket_completed"]["Subject"] == f"Thank you — number {tickets[0].number} has been served"
     assert by_kind["ticket_issued"].get_body(("html",)) is not None
     for path in ("/sms", "/wa"):
         got = [r for r in world.receiver.received if r["path"] == path]
@@ -278,17 +296,17 @@ def test_smtp_down_then_up_the_message_arrives_once(world):
     assert "ConnectionRefusedError" in rows["email"]["last_error"] and address not in rows["email"]["last_error"]
     assert rows["sms"]["status"] == "sent" and rows["whatsapp"]["status"] == "sent"
 
-    assert delivery.run_due(world.outlet, world.db)["attempted"] == 0     # backoff not over yet
+    assert delivery.run_due(world.outlet, world.store)["attempted"] == 0     # backoff not over yet
     world.clock.advance(5)
-    delivery.run_due(world.outlet, world.db)                              # still down: second failure
+    delivery.run_due(world.outlet, world.store)                              # still down: second failure
     assert {d["channel"]: d["attempts"] for d in world.deliveries()}["email"] == 2
 
     world.sink.start()
     world.clock.advance(10)
-    assert delivery.run_due(world.outlet, world.db)["sent"] == 1
+    assert delivery.run_due(world.outlet, world.store)["sent"] == 1
     for _ in range(3):
         world.clock.advance(120)
-        assert delivery.run_due(world.outlet, world.db)["attempted"] == 0
+        assert delivery.run_due(world.outlet, world.store)["attempted"] == 0
     mails = world.sink.mails()
     assert [m["To"] for m in mails] == [address]
     assert {d["channel"]: d["status"] for d in world.deliveries()}["email"] == "sent"
@@ -305,22 +323,22 @@ def test_transient_failures_end_dead_and_a_supervisor_resends(world):
     world.handle(world.issue(address))
     for _ in range(5):
         world.clock.advance(120)
-        delivery.run_due(world.outlet, world.db)
+        delivery.run_due(world.outlet, world.store)
     [row] = world.deliveries()
     assert row["status"] == "dead" and row["attempts"] == 4
-    dead = [d for d in delivery.dead_letters(world.db, world.site)]
+    dead = [d for d in delivery.dead_letters(world.store, world.site)]
     assert [(d["id"], d["recipient_masked"], d["channel"]) for d in dead] == [(row["id"], "w***@example.id", "email")]
     assert address not in json.dumps([{k: str(v) for k, v in d.items()} for d in dead])
 
-    delivery.run_due(world.outlet, world.db)
+    delivery.run_due(world.outlet, world.store)
     assert world.metrics.dead_letters.labels(world.site)._value.get() == 1
     world.sink.start()
-    assert delivery.resend(world.db, row["id"])
-    assert not delivery.resend(world.db, row["id"])          # pending now: not dead twice
-    assert delivery.run_due(world.outlet, world.db)["sent"] == 1
-    delivery.run_due(world.outlet, world.db)
+    assert delivery.resend(world.store, row["id"])
+    assert not delivery.resend(world.store, row["id"])          # pending now: not dead twice
+    assert delivery.run_due(world.outlet, world.store)["sent"] == 1
+    delivery.run_due(world.outlet, world.store)
     assert [m["To"] for m in world.sink.mails()] == [address]
-    assert not delivery.resend(world.db, row["id"])          # sent stays sent
+    assert not delivery.resend(world.store, row["id"])          # sent stays sent
     assert world.metrics.dead_letters.labels(world.site)._value.get() == 0
 
 
@@ -345,7 +363,7 @@ def test_redelivered_event_sends_one_message(world):
     event = world.issue(address)
     for _ in range(3):
         world.handle(event)
-        delivery.run_due(world.outlet, world.db)
+        delivery.run_due(world.outlet, world.store)
     assert len(world.messages()) == 1
     assert [d["channel"] for d in world.deliveries()] == ["email"]
     assert [m["To"] for m in world.sink.mails()] == [address]
@@ -381,7 +399,7 @@ def test_owner_unreachable_then_back(world):
     assert message["status"] == "pending" and message["last_error"] == "contact lookup: ConnectionError"
     world.contacts.down = False
     world.clock.advance(10)
-    delivery.run_due(world.outlet, world.db)
+    delivery.run_due(world.outlet, world.store)
     assert [m["To"] for m in world.sink.mails()] == [address]
 
 
@@ -425,8 +443,8 @@ def test_rate_limit_per_recipient(world):
     assert len([m for m in world.sink.mails() if m["To"] == address]) == 2
     assert len([m for m in world.sink.mails() if m["To"] != address]) == 1
     world.clock.advance(3601)
-    assert delivery.resend(world.db, rows[("ticket_no_show", "w***@example.id")]["id"])
-    assert delivery.run_due(world.outlet, world.db)["sent"] == 1
+    assert delivery.resend(world.store, rows[("ticket_no_show", "w***@example.id")]["id"])
+    assert delivery.run_due(world.outlet, world.store)["sent"] == 1
 
 
 def test_the_delivery_record_holds_no_contact(world, caplog):
@@ -480,25 +498,24 @@ def test_a_burst_recorded_while_sending_was_down_goes_out_once(world):
     for _ in range(20):
         addresses.append(unique_email())
         event = world.issue(addresses[-1])
-        with world.db.transaction() as cur:
-            recorded += handlers.record_queue_event(cur, event, world.rule, 900)
+        with world.store(world.site, "notify") as uow:
+            recorded += handlers.record_queue_event(uow, event, world.rule, 900)
     # A worker plans one message and takes its delivery, then dies before sending.
-    from services.notify import repository as repo
-    with world.db.transaction() as cur:
-        [message] = repo.claim_messages(cur, world.clock(), 60, 1, recorded[:1])
-    delivery.plan(world.outlet, world.db, message)
-    with world.db.transaction() as cur:
-        assert len(repo.claim_deliveries(cur, world.clock(), 60, 1, recorded[:1])) == 1
+    with world.store(world.site, "notify") as uow:
+        [message] = uow.messages.claim(world.clock(), 60, 1, recorded[:1])
+    delivery.plan(world.outlet, world.store, message)
+    with world.store(world.site, "notify") as uow:
+        assert len(uow.deliveries.claim(world.clock(), 60, 1, recorded[:1])) == 1
 
     pool = eventlet.GreenPool()
-    pool.spawn(delivery.dispatch, world.outlet, world.db, recorded)
+    pool.spawn(delivery.dispatch, world.outlet, world.store, recorded)
     for _ in range(3):
-        pool.spawn(delivery.run_due, world.outlet, world.db)
+        pool.spawn(delivery.run_due, world.outlet, world.store)
     pool.waitall()
     assert sorted(m["To"] for m in world.sink.mails()) == sorted(addresses[1:])   # the taken one waits its lease
     world.clock.advance(61)
-    delivery.run_due(world.outlet, world.db)
-    delivery.run_due(world.outlet, world.db)
+    delivery.run_due(world.outlet, world.store)
+    delivery.run_due(world.outlet, world.store)
     assert sorted(m["To"] for m in world.sink.mails()) == sorted(addresses)
     assert {d["status"] for d in world.deliveries()} == {"sent"} and len(world.deliveries()) == 20
 
@@ -523,10 +540,10 @@ def test_a_broken_template_is_dead_and_logged_without_the_address(world, caplog)
     world.sink.start()
     address = unique_email()
     ticket = world.issue(address)
-    with world.db.transaction() as cur:
-        ids = handlers.record_queue_event(cur, ticket, world.rule, 900)
-        cur.execute("UPDATE notify.messages SET facts = facts - 'number' WHERE id = ANY(%s)", (ids,))
-    delivery.dispatch(world.outlet, world.db, ids)
+    with world.store(world.site, "notify") as uow:
+        ids = handlers.record_queue_event(uow, ticket, world.rule, 900)
+        uow.cur.execute("UPDATE notify.messages SET facts = facts - 'number' WHERE id = ANY(%s)", (ids,))
+    delivery.dispatch(world.outlet, world.store, ids)
     [row] = [d for d in world.deliveries() if d["channel"] == "email"]
     assert (row["status"], row["attempts"], row["last_error"]) == ("dead", 1, "error: UndefinedError")
     assert "UndefinedError" in caplog.text and address not in caplog.text
