@@ -146,10 +146,13 @@ def world(db, sink, receiver, site):
         "sms": WebhookChannel("sms", receiver.url + "/sms", SECRET, timeout_s=5),
         "whatsapp": WebhookChannel("whatsapp", receiver.url + "/wa", SECRET, timeout_s=5),
     }
-    metrics = NotifyMetrics(CollectorRegistry())
+    registry = CollectorRegistry()
+    metrics = NotifyMetrics(registry)
     outlet = delivery.Outlet(channels=channels, lookup=contacts, secret=HASH_SECRET, metrics=metrics, clock=clock,
                              policy=delivery.RetryPolicy(max_attempts=4, base_s=5, max_s=60))
-    return World(db, outlet, contacts, clock, sink, receiver, site, metrics)
+    world = World(db, outlet, contacts, clock, sink, receiver, site, metrics)
+    world.metrics_registry = registry
+    return world
 
 
 class World:
@@ -548,3 +551,40 @@ def test_a_broken_template_is_dead_and_logged_without_the_address(world, caplog)
     assert (row["status"], row["attempts"], row["last_error"]) == ("dead", 1, "error: UndefinedError")
     assert "UndefinedError" in caplog.text and address not in caplog.text
     assert world.sink.mails() == []
+
+
+def test_metrics_count_each_outcome_per_channel_and_the_latency(world):
+    """Broke: an outcome not counted, counted on the wrong channel, or no delivery
+    latency. Checks: with the mail server down, the SMS gateway refusing for good and
+    WhatsApp up, one ticket gives: email failed+retried (no sent yet), sms
+    failed+dead-lettered, whatsapp sent; when the mail server comes up and the
+    backoff has passed, email sent; the latency histogram has one observation per
+    sent delivery, the e-mail's measured from the event to its late hand-off; the operations counter ptsp_notifications_total agrees."""
+    world.receiver.answers["/sms"] = 400
+    ticket = world.issue(unique_email(), unique_phone())
+    world.handle(ticket)
+    def value(name, channel, **labels):
+        sample = world.metrics_registry.get_sample_value(
+            name, {"channel": channel, **({"site": world.site, "kind": "ticket_issued"} if not labels else labels)})
+        return sample or 0.0
+
+    assert value("ptsp_notify_failed_total", "email") == 1 and value("ptsp_notify_retried_total", "email") == 1
+    assert value("ptsp_notify_sent_total", "email") == 0
+    assert value("ptsp_notify_failed_total", "sms") == 1 and value("ptsp_notify_dead_lettered_total", "sms") == 1
+    assert value("ptsp_notify_retried_total", "sms") == 0
+    assert value("ptsp_notify_sent_total", "whatsapp") == 1 and value("ptsp_notify_failed_total", "whatsapp") == 0
+    assert value("ptsp_notifications_total", "sms", outcome="dead_lettered") == 1
+    assert value("ptsp_notifications_total", "email", outcome="failed") == 1
+
+    world.sink.start()
+    world.clock.advance(7)
+    assert delivery.run_due(world.outlet, world.store)["sent"] == 1
+    assert value("ptsp_notify_sent_total", "email") == 1
+    assert value("ptsp_notifications_total", "email", outcome="sent") == 1
+    assert value("ptsp_notify_delivery_latency_seconds_count", "email") == 1
+    assert value("ptsp_notify_delivery_latency_seconds_count", "whatsapp") == 1
+    assert value("ptsp_notify_delivery_latency_seconds_count", "sms") == 0
+    # Each hand-off is measured from the event's time (the test's clock sends at once).
+    email_s = value("ptsp_notify_delivery_latency_seconds_sum", "email")
+    assert email_s == pytest.approx((world.clock() - ticket.occurred_at).total_seconds(), abs=0.01)
+    assert email_s >= 6
