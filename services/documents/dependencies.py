@@ -44,10 +44,14 @@ class DocumentsMetrics:
 
 
 class DocumentsStore(UnitOfWorkProvider):
-    """The documents schema: journaled units of work, metrics told after each commit."""
+    """The documents schema: journaled units of work, metrics told after each commit,
+    the outbox relay publishing the application events."""
 
     def __init__(self):
-        super().__init__(SCHEMA, DocumentsRepositories, journal=journal_change, after_commit=("metrics",))
+        # publishes_events: the outbox relay runs as the store's sub-extension (a bare
+        # OutboxRelay on the service class is never started by nameko).
+        super().__init__(SCHEMA, DocumentsRepositories, journal=journal_change, after_commit=("metrics",),
+                         publishes_events=True)
 
 
 def unit_of_work_on(tx, site_code, actor):

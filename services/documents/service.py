@@ -10,7 +10,6 @@ from shared.contracts.events import TicketCancelled, TicketCompleted, TicketNoSh
 from shared.infrastructure.config import SettingsProvider
 from shared.infrastructure.consumer import consume
 from shared.infrastructure.metrics import Metrics
-from shared.infrastructure.outbox import OutboxRelay
 from shared.infrastructure.rpc import RpcProxy, rpc
 from services.documents import handlers, reports
 from services.documents import repository as repo
@@ -29,7 +28,6 @@ class DocumentsService:
 
     uow = DocumentsStore()
     metrics = Metrics(DocumentsMetrics)
-    outbox_relay = OutboxRelay("documents")
     queue = RpcProxy("queue", timeout=RPC_TIMEOUT_S)
     storage = UploadStorage()
     settings = SettingsProvider()   # the installation's secret: the applicants' keys
