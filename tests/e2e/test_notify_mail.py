@@ -76,12 +76,15 @@ def notify_rows(system, sql, *args):
 
 def test_issued_turn_near_and_called_mail_in_indonesian_none_without_contact(system):
     """Broke: the notify process not wired to the queue's events, the contact not
-    asked of the queue, a message in the wrong language, a secret access key in a
-    message, or mail for a ticket without contact. Checks: a citizen with an e-mail
-    four behind gets the issued mail (four ahead, the plain status link without the
-    key), the turn-near mail once three are ahead, and the called mail naming the
-    counter, each once, in Indonesian; the four tickets without contact get nothing
-    (their called messages are recorded as no_contact, no delivery made)."""
+    asked of the queue, a message in the wrong language, a mailed link that cannot
+    cancel, the holder's key kept or logged, no thanks after the service, or mail for
+    a ticket without contact. Checks: a citizen with an e-mail four behind gets the
+    issued mail (four ahead, the status link with the holder's key as the kiosk gave
+    it), the turn-near mail once three are ahead, the called mail naming the counter,
+    and after the service the thanks pointing to the survey on the same link, each
+    once, in Indonesian; the key is in no notify table and no log line; the four
+    tickets without contact get nothing (their called messages are recorded as
+    no_contact, no delivery made, no thanks)."""
     silent = [take(system, "CROWD_PERMIT") for _ in range(4)]
     citizen = address()
     ticket = take(system, "CROWD_PERMIT", citizen)
@@ -91,8 +94,9 @@ def test_issued_turn_near_and_called_mail_in_indonesian_none_without_contact(sys
     assert issued[0]["Subject"] == f"Nomor antrean {ticket['number']} — PTSP"
     body = text_of(issued[0])
     assert "Ada 4 orang di depan Anda." in body
-    assert f"{system.base_url}/t/{ticket['id']}" in body
-    assert ticket["access_key"] not in issued[0].as_string() and "#k=" not in body
+    # The holder's link, as the kiosk's answer gives it: the citizen can cancel from the mail.
+    assert f"{system.base_url}/t/{ticket['id']}#k={ticket['access_key']}" in body
+    assert ticket["track_url"] in body
 
     petugas = officer(system, "petugas5")
     counter_action(system, petugas, 5, "open", services=["CROWD_PERMIT"])
@@ -112,6 +116,10 @@ def test_issued_turn_near_and_called_mail_in_indonesian_none_without_contact(sys
     assert called[0]["Subject"] == f"Nomor {ticket['number']} dipanggil ke loket 5"
     assert "Silakan menuju loket 5." in text_of(called[0])
     counter_action(system, petugas, 5, "complete")
+    thanks = wait_until(lambda: [m for m in mail_to(system, citizen) if "Terima kasih" in m["Subject"]],
+                        "the thanks after the service")
+    assert thanks[0]["Subject"] == f"Terima kasih — nomor {ticket['number']} selesai dilayani"
+    assert "survei kepuasan" in text_of(thanks[0]) and ticket["track_url"] in text_of(thanks[0])
     counter_action(system, petugas, 5, "close")
 
     # The silent tickets' called messages were planned and found no contact.
@@ -121,7 +129,15 @@ def test_issued_turn_near_and_called_mail_in_indonesian_none_without_contact(sys
         silent_ids)[0][0] == 4, "the silent tickets' called messages recorded as no_contact")
     assert notify_rows(system, "SELECT count(*) FROM notify.deliveries d JOIN notify.messages m "
                                "ON m.id = d.message_id WHERE m.subject_id = ANY(%s)", silent_ids)[0][0] == 0
-    assert [m["Subject"].split()[0] for m in mail_to(system, citizen)] == ["Nomor", "Giliran", "Nomor"]
+    assert sorted(m["X-PTSP-Kind"] for m in mail_to(system, citizen)) == sorted(
+        ["ticket_issued", "turn_near", "ticket_called", "ticket_completed"])
+    # The key is in the citizen's mail only: not in notify's tables nor in any process's log.
+    dump = notify_rows(system, "SELECT m::text FROM notify.messages m WHERE subject_id = %s "
+                               "UNION ALL SELECT d::text FROM notify.deliveries d JOIN notify.messages m "
+                               "ON m.id = d.message_id WHERE m.subject_id = %s", uuid.UUID(ticket["id"]),
+                       uuid.UUID(ticket["id"]))
+    assert len(dump) == 8 and not any(ticket["access_key"] in row[0] for row in dump)
+    assert ticket["access_key"] not in (system.logs / "system.log").read_text()
     assert {m["To"] for m in system.mail()} >= {citizen}
     assert all(m["To"].startswith("warga-") for m in system.mail())
 
