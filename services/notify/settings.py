@@ -17,8 +17,8 @@ class NotifySettings(BaseModel):
 
     PTSP_SECRET: str  # the installation's (shared.infrastructure.config), keys the recipient hashes
     PTSP_SITE: str = "polres-demo"
-    # The citizens' address of the gateway: messages carry the plain status link
-    # <PTSP_PUBLIC_URL>/t/<ticket id> (no access key: notify never has it).
+    # The citizens' address of the gateway: messages carry the status
+    # links <PTSP_PUBLIC_URL>/t/<ticket id>#k=<key> and <PTSP_PUBLIC_URL>/a/<tracking code>.
     PTSP_PUBLIC_URL: str = "http://127.0.0.1:8000"
     PRIORITY_HEAD_START_S: int = Field(900, ge=0)
     NOTIFY_CHANNELS: str = "email"
