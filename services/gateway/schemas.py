@@ -156,6 +156,7 @@ class ServiceInfo(Answer):
                           "(estimated_wait_reason says so)")
     estimated_wait_reason: Optional[WaitReason] = None
     open_counters: Optional[int] = Field(None, description="counters open for the service now")
+    colour: int = Field(description="the service's colour, 0-5 (--svc-<n>), the same on every page")
     closed_reason: Optional[ClosedReason] = None
 
 
@@ -200,6 +201,9 @@ class CounterView(Answer):
     opened_by: Optional[str] = None
     current: Optional[dict] = None
     queues: Optional[dict[str, list[dict]]] = None
+    retired: bool = Field(False, description="out of use: cannot be opened, not counted")
+    max_recalls: Optional[int] = Field(None, description="recalls allowed before one more marks a no-show")
+    undo: Optional[dict] = Field(None, description="{action, number, until}: what the officer may still undo")
 
 
 class DisplayCounter(Answer):
@@ -230,6 +234,7 @@ class DisplayState(Answer):
     recent: list[DisplayCall]
     waiting: dict[str, int]
     services: list[dict]
+    transfers: list[dict] = Field(description="tickets transferred today still waiting: {number, service, from}")
 
 
 class SiteInfo(Answer):
@@ -320,6 +325,7 @@ class ServiceDefinition(Answer):
     target_wait_s: int
     default_service_s: int
     active: bool
+    colour: Optional[int] = Field(None, description="the service's colour, 0-5, as on the kiosk and the boards")
 
 
 class CounterDefinition(Answer):
@@ -327,6 +333,7 @@ class CounterDefinition(Answer):
     name: str
     services: list[str]
     open: bool
+    retired: bool = False
 
 
 class OfficerAccount(Answer):

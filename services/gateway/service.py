@@ -220,6 +220,13 @@ class GatewayService(PageRoutes):
     def transfer(self, request, counter, body, officer):
         return self.counter_action("transfer", officer, counter, body.model_dump())
 
+    @route("POST", "/api/counters/<int:counter>/undo", "Undo the last complete, no-show or transfer at this "
+           "counter, within 10 seconds", tags=["officer"], auth=OFFICERS, answer=schemas.TicketView,
+           extra_statuses={**OFFICER_ERRORS, 409: "nothing to undo, the window has passed, or something happened "
+                                                  "since"})
+    def undo(self, request, counter, officer):
+        return self.counter_action("undo", officer, counter)
+
     @route("GET", "/api/counters/<int:counter>/application", "The application behind the counter's current "
            "ticket, with the applicant (journaled)", tags=["officer"], auth=OFFICERS,
            answer=schemas.ApplicationView, extra_statuses={403: "counter not opened by this officer",
@@ -412,6 +419,24 @@ class GatewayService(PageRoutes):
     def update_counter(self, request, counter, body, officer):
         return self.queue.update_counter(self.site_code, counter, body.model_dump(exclude_unset=True),
                                          officer["username"])
+
+    @route("POST", "/api/admin/counters/<int:counter>/free", "Free a counter left behind: a ticket stuck in "
+           "\"called\" there waits again at its place, and the counter closes", tags=["supervisor"],
+           auth=SUPERVISORS, answer=schemas.CounterView,
+           extra_statuses={404: "no such counter", 409: "a ticket is being served there, or the counter is closed"})
+    def free_counter(self, request, counter, officer):
+        return self.queue.free_counter(self.site_code, counter, officer["username"], officer["role"])
+
+    @route("POST", "/api/admin/counters/<int:counter>/retire", "Take a closed counter out of use (not counted, "
+           "cannot be opened)", tags=["supervisor"], auth=SUPERVISORS, answer=schemas.CounterView,
+           extra_statuses={404: "no such counter", 409: "the counter is open"})
+    def retire_counter(self, request, counter, officer):
+        return self.queue.retire_counter(self.site_code, counter, officer["username"], officer["role"])
+
+    @route("POST", "/api/admin/counters/<int:counter>/reinstate", "Put a retired counter back into use",
+           tags=["supervisor"], auth=SUPERVISORS, answer=schemas.CounterView, extra_statuses={404: "no such counter"})
+    def reinstate_counter(self, request, counter, officer):
+        return self.queue.retire_counter(self.site_code, counter, officer["username"], officer["role"], False)
 
     @route("GET", "/api/admin/officers", "Officer accounts", tags=["supervisor"], auth=SUPERVISORS,
            answer=[schemas.OfficerAccount])

@@ -23,7 +23,8 @@ def service_view(row):
 
 
 def list_services(uow):
-    return [service_view(row) for row in uow.services.rows()]
+    from services.queue.views import SERVICE_COLOURS
+    return [{**service_view(row), "colour": i % SERVICE_COLOURS} for i, row in enumerate(uow.services.rows())]
 
 
 def check_hours(values):
@@ -76,7 +77,8 @@ def update_service(uow, code, cmd: ServiceSettings):
 
 def counter_admin_view(row):
     return {"counter": row["number"], "name": row["name"], "services": row["services"],
-            "open": row["opened_by"] is not None, "opened_by": row["opened_by"]}
+            "open": row["opened_by"] is not None, "opened_by": row["opened_by"],
+            "retired": row["retired_at"] is not None}
 
 
 def check_services_exist(uow, codes):

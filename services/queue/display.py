@@ -10,6 +10,7 @@ import json
 
 from shared.infrastructure.redis_store import display_channel, display_key
 from services.queue.handlers import today
+from services.queue.views import service_colours
 
 RECENT_CALLS = 10
 
@@ -33,15 +34,23 @@ def build_state(uow):
         (site["id"], RECENT_CALLS))
     recent = [{"call_id": r["id"], "kind": r["action"], "number": r["number"], "service": r["service_code"],
                "counter": r["counter"], "called_at": iso(r["at"])} for r in cur.fetchall()]
+    cur.execute(
+        """SELECT t.number, t.service_code, o.service_code AS from_service
+           FROM queue.tickets t JOIN queue.tickets o ON o.id = t.transferred_from
+           WHERE t.site_id = %s AND t.status = 'waiting' AND t.local_date = %s
+           ORDER BY o.finished_at DESC, t.number LIMIT %s""", (site["id"], today(uow), RECENT_CALLS))
+    transfers = [{"number": r["number"], "service": r["service_code"], "from": r["from_service"]}
+                 for r in cur.fetchall()]
+    colours = service_colours(uow)
     services = uow.services.rows(only_active=True)
     counts = uow.tickets.waiting_counts(today(uow))
     return {
         "site": site["code"], "site_name": site["name"], "timezone": site["timezone"],
         "day": today(uow).isoformat(), "version": version, "running_text": site["running_text"],
-        "counters": counters, "recent": recent,
+        "counters": counters, "recent": recent, "transfers": transfers,
         "waiting": {s["code"]: counts.get(s["code"], 0) for s in services},
-        "services": [{"code": s["code"], "prefix": s["prefix"], "name": s["name"], "name_en": s["name_en"]}
-                     for s in services],
+        "services": [{"code": s["code"], "prefix": s["prefix"], "name": s["name"], "name_en": s["name_en"],
+                      "colour": colours[s["code"]]} for s in services],
     }
 
 

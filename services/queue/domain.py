@@ -122,10 +122,12 @@ STATUS_ID = {"waiting": "menunggu", "called": "dipanggil", "serving": "sedang di
              "transferred": "dialihkan"}
 ACTION_ID = {"call": "dipanggil", "recall": "dipanggil ulang", "start": "mulai dilayani",
              "no_show": "ditandai tidak hadir", "complete": "diselesaikan",
-             "transfer": "dialihkan", "cancel": "dibatalkan"}
+             "transfer": "dialihkan", "cancel": "dibatalkan", "requeue": "dikembalikan ke antrean",
+             "restore": "dikembalikan ke loket"}
 ACTION_EN = {"call": "called", "recall": "recalled", "start": "started",
              "no_show": "marked as no-show", "complete": "completed",
-             "transfer": "transferred", "cancel": "cancelled"}
+             "transfer": "transferred", "cancel": "cancelled", "requeue": "put back in the queue",
+             "restore": "brought back to the counter"}
 
 ALLOWED_FROM = {
     "call": {"waiting"},
@@ -135,7 +137,10 @@ ALLOWED_FROM = {
     "complete": {"called", "serving"},
     "transfer": {"called", "serving"},
     "cancel": {"waiting", "called"},
+    "requeue": {"called"},
 }
+UNDOABLE = {"complete": "done", "no_show": "no_show", "transfer": "transferred"}  # action -> the status it left
+UNDO_WINDOW_S = 10
 
 
 @dataclass
@@ -224,11 +229,12 @@ class Ticket:
 
     def complete(self, now: datetime, outcome: Optional[str] = None, note: Optional[str] = None):
         self._require("complete")
+        previous = self.status
         if self.started_at is None:  # served without pressing "start"
             self.started_at = self.called_at
         self.status, self.finished_at, self.outcome = "done", now, outcome
-        self._record("complete", events.TicketCompleted, {"outcome": outcome, "note": note}, counter=self.counter,
-                     service_time_s=self.service_time_s or 0.0, outcome=outcome)
+        self._record("complete", events.TicketCompleted, {"outcome": outcome, "note": note, "from": previous},
+                     counter=self.counter, service_time_s=self.service_time_s or 0.0, outcome=outcome)
 
     def transfer_to(self, service_code: str, now: datetime, new_id) -> "Ticket":
         """The citizen joins ``service_code``'s queue with the number they hold, in the
@@ -237,12 +243,14 @@ class Ticket:
         if service_code == self.service_code:
             raise InvalidInput("Tiket sudah berada di layanan ini.", "The ticket is already in this service.",
                                {"service": "same as the ticket's service"})
+        previous = self.status
         self.status, self.finished_at, self.transferred_to = "transferred", now, new_id
         moved = Ticket(id=new_id, number=self.number, service_code=service_code, priority=self.priority,
                        status="waiting", issued_at=self.issued_at, queued_at=self.queued_at,
                        transferred_from=self.id, access_root=self.access_root or self.id)
         self._record("transfer", events.TicketTransferred,
-                     {"to_service": service_code, "new_ticket_id": str(new_id)}, counter=self.counter,
+                     {"to_service": service_code, "new_ticket_id": str(new_id), "from": previous},
+                     counter=self.counter,
                      to_service=service_code, new_ticket_id=new_id)
         return moved
 
@@ -251,6 +259,31 @@ class Ticket:
         at_counter = self.counter if self.status in ACTIVE_AT_COUNTER else None
         self.status, self.finished_at = "cancelled", now
         self._record("cancel", events.TicketCancelled, {"reason": reason} if reason else {}, counter=at_counter)
+
+    def restore(self, undone: str, previous: Optional[str], counter: int, now: datetime):
+        """Undo ``undone`` (complete, no-show or transfer): the ticket is back at
+        ``counter`` in the state it had before (``previous``: called or serving)."""
+        if UNDOABLE.get(undone) != self.status:
+            raise invalid_transition(self.number, self.status, "restore")
+        if undone == "complete" and self.outcome is not None:
+            raise Conflict(
+                f"Hasil langkah permohonan tiket {self.number} sudah dicatat; tidak bisa dibatalkan.",
+                f"The outcome of ticket {self.number}'s application step is recorded; it cannot be undone.",
+                {"outcome": "recorded"}, code="undo_not_possible")
+        status = previous if previous in ACTIVE_AT_COUNTER else ("called" if undone == "no_show" else "serving")
+        self.status, self.counter, self.finished_at, self.transferred_to = status, counter, None, None
+        if status == "called":
+            self.started_at = None
+        self._record("restore", events.TicketRestored, {"undone": undone}, counter=counter, undone=undone,
+                     status=status)
+
+    def requeue(self, now: datetime):
+        """A supervisor frees the counter a called ticket is stuck at: the ticket waits
+        again, at the place its queue time gives it."""
+        self._require("requeue")
+        counter = self.counter
+        self.status, self.counter, self.called_at, self.started_at = "waiting", None, None, None
+        self._record("requeue", events.TicketRequeued, {}, counter=counter)
 
     @property
     def wait_s(self) -> Optional[float]:
@@ -276,6 +309,7 @@ class Counter:
     opened_by: Optional[str] = None
     opened_at: Optional[datetime] = None
     current_ticket_id: Optional[object] = None
+    retired: bool = False
     changes: list = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -283,6 +317,9 @@ class Counter:
         return self.opened_by is not None
 
     def open(self, officer: str, services, now: datetime):
+        if self.retired:
+            raise Conflict(f"Loket {self.number} sudah tidak dipakai.", f"Counter {self.number} is retired.",
+                           {"counter": "retired"}, code="counter_retired")
         if self.opened_by and self.opened_by != officer:
             raise Forbidden(f"Loket {self.number} sedang dibuka oleh petugas lain.",
                             f"Counter {self.number} is open by another officer.",
@@ -326,6 +363,21 @@ class Counter:
                                    {"counter": self.number, "services": list(self.open_services),
                                     "officer": supervisor},
                                    {"opened_by": previous}, counter=self.number))
+
+    def retire(self):
+        """Out of use: never opened again until reinstated, and not counted."""
+        if self.is_open:
+            raise Conflict(f"Loket {self.number} masih dibuka; tutup dulu.",
+                           f"Counter {self.number} is open; close it first.", {"counter": "open"},
+                           code="counter_open")
+        if not self.retired:
+            self.retired = True
+            self.changes.append(Change("retire_counter", counter=self.number))
+
+    def reinstate(self):
+        if self.retired:
+            self.retired = False
+            self.changes.append(Change("reinstate_counter", counter=self.number))
 
     def require_open(self):
         if self.opened_by is None:

@@ -18,7 +18,9 @@ from services.queue import access
 from services.queue.commands import (
     CompleteTicket, IssueForStep, IssueTicket, OpenCounter, ReportPeriod, SubmitSurvey, TransferTicket,
 )
-from services.queue.domain import ACTIVE_AT_COUNTER, Ticket, format_number, local_date, rules_of
+from services.queue.domain import (
+    ACTIVE_AT_COUNTER, UNDO_WINDOW_S, UNDOABLE, Ticket, format_number, local_date, rules_of,
+)
 
 
 
@@ -272,6 +274,72 @@ def transfer(uow, number, officer, cmd: TransferTicket):
     counter.release()
     _finish(uow, counter, ticket)
     return moved.id
+
+
+def undo(uow, number, officer):
+    """Undo the officer's last complete, no-show or transfer at this counter, within
+    ``UNDO_WINDOW_S``: the ticket is back at the counter as it was (an undone
+    transfer cancels the waiting ticket it made). Refused when the window has
+    passed or anything has happened at the counter (or to that ticket) since."""
+    counter = uow.counters.get(number, lock=True)
+    counter.require_owner(officer)
+    last = uow.journal.last_at_counter(number)
+    if last is None or last["action"] not in UNDOABLE or last["actor"] != officer or counter.current_ticket_id:
+        raise Conflict(f"Tidak ada yang bisa dibatalkan di loket {number}.",
+                       f"There is nothing to undo at counter {number}.", {"counter": "nothing to undo"},
+                       code="nothing_to_undo")
+    if (uow.now - last["at"]).total_seconds() > UNDO_WINDOW_S:
+        raise Conflict(f"Batas waktu pembatalan ({UNDO_WINDOW_S} detik) sudah lewat.",
+                       f"The undo window ({UNDO_WINDOW_S} seconds) has passed.", {"counter": "undo window passed"},
+                       code="undo_expired")
+    ticket = uow.tickets.get(last["ticket_id"], lock=True)
+    if last["action"] == "transfer":
+        moved = uow.tickets.get(ticket.transferred_to, lock=True)
+        if moved.status != "waiting":
+            raise Conflict(f"Tiket {moved.number} sudah dipanggil di layanan tujuan; tidak bisa dibatalkan.",
+                           f"Ticket {moved.number} has already been called in its new service; it cannot be undone.",
+                           {"ticket": moved.status}, code="undo_not_possible")
+        moved.cancel(uow.now, reason="undo")
+        uow.tickets.save(moved)
+    ticket.restore(last["action"], (last["data"] or {}).get("from"), number, uow.now)
+    counter.take(ticket)
+    return _finish(uow, counter, ticket)
+
+
+# --- the supervisor's hand on counters ---------------------------------------------------
+
+def require_supervisor(role, what_id, what_en):
+    if role not in SUPERVISOR_ROLES:
+        raise Forbidden(f"Hanya supervisor atau admin yang dapat {what_id}.",
+                        f"Only a supervisor or admin can {what_en}.", {"role": role})
+
+
+def free_counter(uow, number, actor, role):
+    """A supervisor frees a counter left behind: a ticket stuck in "called" there
+    waits again at its place in the queue, and the counter closes. A ticket being
+    served is not taken from the citizen: take the counter over and finish it."""
+    require_supervisor(role, "membebaskan loket", "free a counter")
+    counter = uow.counters.get(number, lock=True)
+    counter.require_open()
+    if counter.current_ticket_id:
+        ticket = uow.tickets.get(counter.current_ticket_id, lock=True)
+        if ticket.status == "serving":
+            raise Conflict(f"Tiket {ticket.number} sedang dilayani di loket {number}; ambil alih loket dan "
+                           "selesaikan.", f"Ticket {ticket.number} is being served at counter {number}; take the "
+                           "counter over and finish it.", {"counter": "serving"}, code="counter_busy")
+        ticket.requeue(uow.now)
+        counter.release()
+        uow.tickets.save(ticket)
+    counter.close(actor, as_supervisor=True)
+    uow.counters.save(counter)
+
+
+def retire_counter(uow, number, actor, role, retired=True):
+    """Take a closed counter out of use (or back into it)."""
+    require_supervisor(role, "mengubah loket", "change a counter")
+    counter = uow.counters.get(number, lock=True)
+    counter.retire() if retired else counter.reinstate()
+    uow.counters.save(counter)
 
 
 def _finish(uow, counter, ticket):

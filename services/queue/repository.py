@@ -221,10 +221,11 @@ class Counters:
     def save(self, counter: Counter):
         self.cur.execute(
             """UPDATE queue.counters SET open_services = %s, opened_by = %s, opened_at = %s,
-                   current_ticket_id = %s
+                   current_ticket_id = %s,
+                   retired_at = CASE WHEN %s THEN COALESCE(retired_at, now()) END
                WHERE site_id = %s AND number = %s""",
             (list(counter.open_services) or None, counter.opened_by, counter.opened_at, counter.current_ticket_id,
-             self.site_id, counter.number))
+             counter.retired, self.site_id, counter.number))
         if self.uow is not None:
             self.uow.flush(counter)
 
@@ -247,7 +248,8 @@ class Counters:
 def counter_of(row) -> Counter:
     return Counter(number=row["number"], name=row["name"], services=list(row["services"]),
                    open_services=list(row["open_services"] or []), opened_by=row["opened_by"],
-                   opened_at=row["opened_at"], current_ticket_id=row["current_ticket_id"])
+                   opened_at=row["opened_at"], current_ticket_id=row["current_ticket_id"],
+                   retired=row["retired_at"] is not None)
 
 
 class Services:
@@ -337,6 +339,14 @@ class Journal:
                VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id""",
             (self.site_id, at, actor, action, ticket_id, counter, Jsonb(data or {})))
         return self.cur.fetchone()["id"]
+
+
+    def last_at_counter(self, counter):
+        """The latest journal line at ``counter`` (what undo may undo), or None."""
+        self.cur.execute(
+            """SELECT id, at, actor, action, ticket_id, data FROM queue.journal
+               WHERE site_id = %s AND counter = %s ORDER BY id DESC LIMIT 1""", (self.site_id, counter))
+        return self.cur.fetchone()
 
 
 class Officers:

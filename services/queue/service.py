@@ -200,6 +200,22 @@ class QueueService:
     def transfer(self, site, counter, officer, request):
         return self._act(handlers.transfer, site, counter, officer, parse(TransferTicket, request))
 
+    @rpc
+    def undo(self, site, counter, officer):
+        return self._act(handlers.undo, site, counter, officer)
+
+    @rpc
+    def free_counter(self, site, counter, actor, role):
+        with self.uow(site, actor=actor) as uow:
+            handlers.free_counter(uow, counter, actor, role)
+        return self.counter_detail(site, counter)
+
+    @rpc
+    def retire_counter(self, site, counter, actor, role, retired=True):
+        with self.uow(site, actor=actor) as uow:
+            handlers.retire_counter(uow, counter, actor, role, retired)
+        return self.counter_detail(site, counter)
+
     def _act(self, handler, site, counter, officer, *args):
         with self.uow(site, actor=officer) as uow:
             ticket_id = handler(uow, counter, officer, *args)

@@ -1,8 +1,10 @@
 """What the queue shows its callers: tickets with their position and estimated
 wait, services with their queues, counters with their current ticket. Read
 models over the unit of work's repositories; they change nothing."""
+from datetime import timedelta
+
 from services.queue import access
-from services.queue.domain import mean_service_time, rules_of, wait_estimate
+from services.queue.domain import UNDO_WINDOW_S, UNDOABLE, mean_service_time, rules_of, wait_estimate
 from services.queue.handlers import today
 
 
@@ -43,11 +45,21 @@ def view_of(uow, row):
     }
 
 
+SERVICE_COLOURS = 6  # --svc-0 … --svc-5 in base.css
+
+
+def service_colours(uow):
+    """One colour per service, the same on every page: its place among all the
+    site's services (active or not), so hiding one does not repaint the others."""
+    return {row["code"]: i % SERVICE_COLOURS for i, row in enumerate(uow.services.rows())}
+
+
 def list_services(uow):
     day = today(uow)
     counts = uow.tickets.waiting_counts(day)
     counters = uow.counters.open_counts()
     issued = uow.numbers.issued_on(day)
+    colours = service_colours(uow)
     result = []
     for row in uow.services.rows(only_active=True):
         rules = rules_of(row)
@@ -58,7 +70,7 @@ def list_services(uow):
             counters.get(row["code"], 0))
         result.append({
             "code": row["code"], "prefix": row["prefix"], "name": row["name"], "name_en": row["name_en"],
-            "open": reason is None, "waiting": waiting,
+            "open": reason is None, "waiting": waiting, "colour": colours[row["code"]],
             "estimated_wait_s": estimated, "estimated_wait_reason": wait_reason,
             "open_counters": counters.get(row["code"], 0),
             "target_wait_s": row["target_wait_s"],
@@ -72,7 +84,8 @@ def list_services(uow):
 def counter_view(uow, row, with_queues=False):
     view = {"counter": row["number"], "name": row["name"], "services": row["services"],
             "open": row["opened_by"] is not None, "open_services": row["open_services"] or [],
-            "opened_by": row["opened_by"], "opened_at": iso(row["opened_at"]), "current": None}
+            "opened_by": row["opened_by"], "opened_at": iso(row["opened_at"]), "current": None,
+            "retired": row["retired_at"] is not None}
     if row["current_ticket_id"]:
         called = uow.tickets.row(row["current_ticket_id"])
         current = view_of(uow, called)
@@ -88,7 +101,22 @@ def counter_view(uow, row, with_queues=False):
                 "number": t["number"], "priority": t["priority"],
                 "waited_s": round((uow.now - t["queued_at"]).total_seconds())})
         view["queues"] = queues
+        view["max_recalls"] = uow.rules.max_recalls
+        view["undo"] = undo_offer(uow, row)
     return view
+
+
+def undo_offer(uow, row):
+    """What the officer may still undo at this counter, and until when (or None)."""
+    if row["current_ticket_id"] or row["opened_by"] is None:
+        return None
+    last = uow.journal.last_at_counter(row["number"])
+    if last is None or last["action"] not in UNDOABLE or last["actor"] != row["opened_by"]:
+        return None
+    until = last["at"] + timedelta(seconds=UNDO_WINDOW_S)
+    if uow.now > until:
+        return None
+    return {"action": last["action"], "number": uow.tickets.row(last["ticket_id"])["number"], "until": iso(until)}
 
 
 def counters(uow, with_queues=False):

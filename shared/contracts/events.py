@@ -93,6 +93,23 @@ class TicketCancelled(TicketEvent):
     event_type: ClassVar[str] = "ticket_cancelled"
 
 
+class TicketRestored(TicketEvent):
+    """The officer undid their last complete, no-show or transfer within the undo
+    window: the ticket is back at the counter in ``status``. (An undone transfer
+    also cancels the waiting ticket it had made: a ``ticket_cancelled`` of that one.)"""
+    event_type: ClassVar[str] = "ticket_restored"
+    counter: int
+    undone: Literal["complete", "no_show", "transfer"]
+    status: Literal["called", "serving"]
+
+
+class TicketRequeued(TicketEvent):
+    """A supervisor freed a counter whose ticket was stuck in "called": the ticket
+    waits again at the place its queue time gives it."""
+    event_type: ClassVar[str] = "ticket_requeued"
+    counter: int
+
+
 class CounterOpened(QueueEvent):
     event_type: ClassVar[str] = "counter_opened"
     counter: int
@@ -110,7 +127,8 @@ QUEUE_EVENTS = {
     cls.event_type: cls
     for cls in (
         TicketIssued, TicketCalled, TicketRecalled, TicketStarted, TicketNoShow,
-        TicketCompleted, TicketTransferred, TicketCancelled, CounterOpened, CounterClosed,
+        TicketCompleted, TicketTransferred, TicketCancelled, TicketRestored, TicketRequeued,
+        CounterOpened, CounterClosed,
     )
 }
 

@@ -33,7 +33,13 @@ def test_every_state_change_is_published_as_a_validated_event(container_factory,
         q.no_show(site, 1, "petugas1")
         q.call_next(site, 1, "petugas1")
         q.transfer(site, 1, "petugas1", {"service": "SIM"})
+        q.undo(site, 1, "petugas1")  # the waiting ticket it made is cancelled, the ticket is back
+        q.transfer(site, 1, "petugas1", {"service": "SIM"})
         q.close_counter(site, 1, "petugas1")
+        # a counter left with a called ticket: a supervisor frees it, the ticket waits again
+        q.open_counter(site, 2, {"services": ["SIM"]}, "petugas2")
+        q.call_next(site, 2, "petugas2")
+        q.free_counter(site, 2, "supervisor", "supervisor")
         # the holder cancels the moved ticket with the key of the ticket they were issued
         q.cancel_ticket(site, q.get_ticket(site, third["id"])["transferred_to"], third["access_key"])
 
@@ -43,8 +49,9 @@ def test_every_state_change_is_published_as_a_validated_event(container_factory,
     types = [routing_key for routing_key, _ in received]
     assert types == ["ticket_issued"] * 3 + [
         "counter_opened", "ticket_called", "ticket_recalled", "ticket_started", "ticket_completed",
-        "ticket_called", "ticket_no_show", "ticket_called", "ticket_transferred", "counter_closed",
-        "ticket_cancelled"]
+        "ticket_called", "ticket_no_show", "ticket_called", "ticket_transferred", "ticket_cancelled",
+        "ticket_restored", "ticket_transferred", "counter_closed", "counter_opened", "ticket_called",
+        "ticket_requeued", "counter_closed", "ticket_cancelled"]
     assert set(types) == set(QUEUE_EVENTS)
     events = [parse_event("queue", routing_key, body) for routing_key, body in received]
     assert len({e.event_id for e in events}) == len(events)

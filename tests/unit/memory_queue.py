@@ -200,6 +200,10 @@ class MemoryJournal:
                                    "counter": counter, "data": dict(data or {})})
         return len(self.store.journal)
 
+    def last_at_counter(self, counter):
+        lines = [line for line in self.store.journal if line["counter"] == counter]
+        return lines[-1] if lines else None
+
 
 class MemoryOfficers:
     def __init__(self, store):

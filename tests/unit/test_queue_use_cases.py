@@ -118,7 +118,7 @@ def test_open_call_recall_start_complete_close(store):
                             "ticket_completed", "counter_closed"]
     assert [line["action"] for line in store.journal] == ["issue", "open_counter", "call", "recall", "start",
                                                           "complete", "close_counter"]
-    assert store.journal[5]["data"] == {"outcome": "passed", "note": "ok"}
+    assert store.journal[5]["data"] == {"outcome": "passed", "note": "ok", "from": "serving"}
     assert all(line["actor"] == "petugas1" for line in store.journal[1:])
 
 
