@@ -82,9 +82,15 @@ def spell_ticket(number, lang="id"):
     return " ".join(([letters] if letters else []) + words)
 
 
-def announcement_text(number, counter, kind="call", lang="id"):
-    """The sentence spoken for a call (``kind`` "call" or "recall")."""
+def announcement_text(number, counter, kind="call", lang="id", short=False):
+    """The sentence spoken for a call (``kind`` "call" or "recall"). ``short``: the
+    form a board uses while several calls wait to be announced ("A nol nol satu,
+    loket satu."), about half as long."""
     spelled = spell_ticket(number, lang)
+    if short:
+        words = number_words_en(counter) if lang == "en" else number_words_id(counter)
+        text = "%s, %s %s." % (spelled, "counter" if lang == "en" else "loket", words)
+        return ("%s %s" % ("Again," if lang == "en" else "Ulang,", text)) if kind == "recall" else text
     if lang == "en":
         text = "Queue number %s, please go to counter %s." % (
             spelled, number_words_en(counter))

@@ -95,9 +95,10 @@ const svcList = () => (state.adminServices.length ? state.adminServices : state.
 function svc(code) { return svcList().find((s) => s.code === code) || { code, name: code, prefix: "?" }; }
 function svcName(s) { return (currentLang() === "en" && s.name_en) || s.name || s.code; }
 function chip(code) {
-  const i = svcList().findIndex((s) => s.code === code);
+  // the colour the server gives the service: the same on the kiosk and the boards
+  const colour = svc(code).colour;
   const c = el("span", { class: "svc-chip", title: svcName(svc(code)) }, svc(code).prefix || "?");
-  c.style.setProperty("--svc", `var(--svc-${i < 0 ? 0 : i % 6})`);
+  c.style.setProperty("--svc", `var(--svc-${colour == null ? 0 : colour})`);
   return c;
 }
 function table(target, headers, rows) {
@@ -151,6 +152,7 @@ function renderLive() {
   const services = state.services;
   const waiting = services.reduce((n, s) => n + (s.waiting || 0), 0);
   const openCounters = state.counters.filter((c) => c.open).length;
+  const inUse = state.counters.filter((c) => !c.retired).length;   // retired counters do not count
   const longest = services.filter((s) => s.open && s.waiting).reduce((m, s) => Math.max(m, s.estimated_wait_s || 0), 0);
   const over = services.some((s) => {
     const def = state.adminServices.find((d) => d.code === s.code);
@@ -158,7 +160,7 @@ function renderLive() {
   });
   $("#kpis").replaceChildren(
     el("div", { class: "kpi" }, el("strong", { class: "num" }, String(waiting)), el("span", {}, t("admin.kpi.waiting"))),
-    el("div", { class: `kpi${openCounters ? "" : " warn"}` }, el("strong", { class: "num" }, `${openCounters}/${state.counters.length}`), el("span", {}, t("admin.kpi.counters"))),
+    el("div", { class: `kpi${openCounters ? "" : " warn"}` }, el("strong", { class: "num" }, `${openCounters}/${inUse}`), el("span", {}, t("admin.kpi.counters"))),
     el("div", { class: "kpi" }, el("strong", { class: "num" }, `${services.filter((s) => s.open).length}/${services.length}`), el("span", {}, t("admin.kpi.services"))),
     el("div", { class: `kpi${over ? " bad" : ""}` }, el("strong", { class: "num" }, longest ? formatWait(longest) : "—"), el("span", {}, t("admin.kpi.longest"))));
 
@@ -183,13 +185,16 @@ function renderLive() {
     { label: t("admin.col.services") }, { label: t("admin.col.current") }, { label: "" },
   ], state.counters.map((c) => el("tr", { dataset: { counter: c.counter } },
     el("td", {}, el("strong", {}, c.name || t("common.counter.n", { n: c.counter }))),
-    el("td", {}, c.open ? el("span", { class: "badge ok" }, t("counter.is.open")) : el("span", { class: "badge" }, t("counter.is.closed"))),
+    el("td", {}, c.retired ? el("span", { class: "badge" }, t("counter.is.retired"))
+      : c.open ? el("span", { class: "badge ok" }, t("counter.is.open")) : el("span", { class: "badge" }, t("counter.is.closed"))),
     el("td", {}, c.opened_by || "—"),
     el("td", {}, el("span", { class: "chips" }, ...((c.open ? c.open_services : c.services) || []).map(chip))),
     el("td", {}, c.current ? el("span", {}, el("strong", { class: "num" }, c.current.number), " ", el("span", { class: `badge ${c.current.status === "serving" ? "ok" : "warn"}` }, t(`status.${c.current.status}`))) : "—"),
     el("td", { class: "row-actions" }, ...(c.open && c.opened_by !== (state.session && state.session.username) ? [
       el("button", { class: "btn secondary", type: "button", dataset: { act: "take-over" }, onclick: () => superviseCounter(c, "take-over") }, t("admin.counter.takeover")),
-      el("button", { class: "btn secondary", type: "button", dataset: { act: "close" }, onclick: () => superviseCounter(c, "close") }, t("admin.counter.close")),
+      c.current && c.current.status === "called"
+        ? el("button", { class: "btn secondary", type: "button", dataset: { act: "free" }, onclick: () => superviseCounter(c, "free") }, t("admin.counter.free"))
+        : el("button", { class: "btn secondary", type: "button", dataset: { act: "close" }, onclick: () => superviseCounter(c, "close") }, t("admin.counter.close")),
     ] : [])))));
   renderRecent();
 }
@@ -282,8 +287,11 @@ function renderCounters() {
     el("td", {}, el("strong", { class: "num" }, String(c.counter))),
     el("td", {}, c.name),
     el("td", {}, el("span", { class: "chips" }, ...(c.services || []).map(chip))),
-    el("td", {}, c.open ? el("span", { class: "badge ok" }, t("counter.is.open")) : el("span", { class: "badge" }, t("counter.is.closed"))),
-    el("td", {}, el("button", { class: "btn secondary", type: "button", onclick: () => editCounter(c) }, t("admin.edit"))))));
+    el("td", {}, c.retired ? el("span", { class: "badge" }, t("counter.is.retired"))
+      : c.open ? el("span", { class: "badge ok" }, t("counter.is.open")) : el("span", { class: "badge" }, t("counter.is.closed"))),
+    el("td", { class: "row-actions" }, el("button", { class: "btn secondary", type: "button", onclick: () => editCounter(c) }, t("admin.edit")),
+      c.open ? "" : el("button", { class: "btn secondary", type: "button", dataset: { act: c.retired ? "reinstate" : "retire" },
+        onclick: () => superviseCounter(c, c.retired ? "reinstate" : "retire") }, t(c.retired ? "admin.counter.reinstate" : "admin.counter.retire"))))));
 }
 
 function editCounter(c) {
@@ -345,20 +353,31 @@ $("#add-officer").addEventListener("click", () => editOfficer(null));
 
 // A supervisor takes over or closes a counter someone else holds (e.g. an officer who
 // has been deactivated); the journal names the supervisor.
+// Free: a ticket stuck in "called" there waits again at its place, and the counter
+// closes. Retire: a closed counter leaves use (and the "counters open" count).
+const SUPERVISE = {
+  "take-over": { title: "admin.counter.takeover", confirm: "admin.counter.takeover.confirm", done: "admin.counter.taken", path: "/api/counters/{n}/take-over" },
+  close: { title: "admin.counter.close", confirm: "admin.counter.close.confirm", done: "admin.counter.closed", path: "/api/counters/{n}/close" },
+  free: { title: "admin.counter.free", confirm: "admin.counter.free.confirm", done: "admin.counter.freed", path: "/api/admin/counters/{n}/free" },
+  retire: { title: "admin.counter.retire", confirm: "admin.counter.retire.confirm", done: "admin.counter.retired", path: "/api/admin/counters/{n}/retire" },
+  reinstate: { title: "admin.counter.reinstate", confirm: "admin.counter.reinstate.confirm", done: "admin.counter.reinstated", path: "/api/admin/counters/{n}/reinstate" },
+};
 async function superviseCounter(c, action) {
+  const how = SUPERVISE[action];
   const ok = await ask({
-    title: t(action === "close" ? "admin.counter.close" : "admin.counter.takeover"),
-    text: t(action === "close" ? "admin.counter.close.confirm" : "admin.counter.takeover.confirm", { n: c.counter, who: c.opened_by || "—" }),
-    buttons: [{ label: t("common.cancel"), value: false, class: "secondary" }, { label: t("common.ok"), value: true }],
+    title: t(how.title),
+    text: t(how.confirm, { n: c.counter, who: c.opened_by || "—", ticket: c.current ? c.current.number : "—" }),
+    buttons: [{ label: t("common.cancel"), value: false, class: "secondary", focus: true }, { label: t("common.ok"), value: true }],
   });
   if (!ok) return;
   try {
-    await authed("POST", `/api/counters/${c.counter}/${action}`);
-    toast(t(action === "close" ? "admin.counter.closed" : "admin.counter.taken", { n: c.counter }), "ok");
+    await authed("POST", how.path.replace("{n}", c.counter));
+    toast(t(how.done, { n: c.counter, ticket: c.current ? c.current.number : "—" }), "ok");
   } catch (err) {
     toast(errorText(err), "bad", 6000);
   }
   loadLive();
+  if (action === "retire" || action === "reinstate") loadAdmin("counters");
 }
 
 // ---- kiosks ------------------------------------------------------------------------------------------

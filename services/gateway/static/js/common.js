@@ -348,7 +348,10 @@ export function ask({ title, text, buttons, body }) {
     dlg.addEventListener("cancel", (e) => { e.preventDefault(); dlg.close(); dlg.remove(); resolve(null); });
     document.body.append(dlg);
     dlg.showModal();
-    const primary = actions.querySelector(".btn:not(.secondary):not(.ghost)") || actions.querySelector(".btn");
+    // a button marked { focus: true } (Cancel, in a dialog that does something risky) takes the focus
+    const marked = buttons.findIndex((b) => b.focus);
+    const primary = marked >= 0 ? actions.children[marked]
+      : actions.querySelector(".btn:not(.secondary):not(.ghost)") || actions.querySelector(".btn");
     if (primary) primary.focus();
   });
 }

@@ -15,7 +15,7 @@ const POLL_MS = 5000;
 
 const state = {
   session: null, counters: [], services: [], counter: null, detail: null, fetchedAt: 0,
-  busy: false, online: true, view: null, chosen: null, appTicket: null, application: null,
+  busy: false, online: true, view: null, chosen: null, appTicket: null, application: null, undoUntil: 0,
 };
 
 // ---- session ----------------------------------------------------------------------------
@@ -102,7 +102,7 @@ async function loadCatalog() {
 
 function serviceByCode(code) { return state.services.find((s) => s.code === code) || { code, name: code, prefix: "?" }; }
 function svcName(code) { const s = serviceByCode(code); return (currentLang() === "en" && s.name_en) || s.name || code; }
-function svcColor(code) { const i = state.services.findIndex((s) => s.code === code); return `var(--svc-${i < 0 ? 0 : i % 6})`; }
+function svcColor(code) { const s = state.services.find((x) => x.code === code); return `var(--svc-${s && s.colour != null ? s.colour : 0})`; }
 function chip(code) {
   const c = el("span", { class: "svc-chip" }, serviceByCode(code).prefix || "?");
   c.style.setProperty("--svc", svcColor(code));
@@ -130,7 +130,7 @@ async function enterSetup() {
 function renderCounterGrid(preselect) {
   const grid = $("#counter-grid");
   grid.replaceChildren(...state.counters.map((c) => {
-    const taken = c.open && c.opened_by && c.opened_by !== state.session.username;
+    const taken = (c.open && c.opened_by && c.opened_by !== state.session.username) || c.retired;
     const btn = el("button", {
       type: "button", role: "radio", class: `counter-opt${taken ? " taken" : ""}`,
       "aria-checked": "false", dataset: { counter: c.counter }, disabled: taken,
@@ -138,12 +138,12 @@ function renderCounterGrid(preselect) {
     },
     el("strong", {}, c.name || t("common.counter.n", { n: c.counter })),
     el("span", { class: "meta" }, (c.services || []).map(svcName).join(" · ")),
-    el("span", {}, c.open
+    el("span", {}, c.retired ? el("span", { class: "badge" }, t("counter.is.retired")) : c.open
       ? el("span", { class: "badge ok" }, t("counter.open.by", { who: c.opened_by || "—" }))
       : el("span", { class: "badge" }, t("counter.is.closed"))));
     return btn;
   }));
-  if (preselect && state.counters.some((c) => c.counter === preselect && !(c.open && c.opened_by !== state.session.username))) chooseCounter(preselect);
+  if (preselect && state.counters.some((c) => c.counter === preselect && !c.retired && !(c.open && c.opened_by !== state.session.username))) chooseCounter(preselect);
   else $("#open-form").hidden = true;
 }
 
@@ -251,8 +251,10 @@ function render() {
     c.style.setProperty("--svc", svcColor(cur.service));
     $("#cur-service").textContent = (currentLang() === "en" && cur.service_name_en) || cur.service_name || svcName(cur.service);
     $("#cur-prio").replaceChildren(cur.priority && cur.priority !== "regular" ? el("span", { class: "badge gold" }, t(`priority.${cur.priority}`)) : "");
-    $("#cur-recalls").textContent = String(cur.recall_count || 0);
+    $("#cur-recalls").textContent = d.max_recalls
+      ? t("counter.recalls.of", { n: cur.recall_count || 0, max: d.max_recalls }) : String(cur.recall_count || 0);
   }
+  renderUndo(d);
   loadApplication(cur);
   tickTimes();
   renderQueues(d);
@@ -377,16 +379,30 @@ async function act(action) {
   let body;
   if (action === "no-show") {
     const ok = await ask({ title: t("counter.act.noshow"), text: t("counter.noshow.confirm", { n: cur.number }),
-      buttons: [{ label: t("common.cancel"), value: false, class: "secondary" }, { label: t("counter.act.noshow"), value: true, class: "danger" }] });
+      buttons: [{ label: t("common.cancel"), value: false, class: "secondary", focus: true }, { label: t("counter.act.noshow"), value: true, class: "danger" }] });
+    if (!ok) return;
+  }
+  if (action === "recall" && state.detail.max_recalls && (cur.recall_count || 0) >= state.detail.max_recalls) {
+    // the recall past the limit marks the citizen a no-show: say so first
+    const ok = await ask({ title: t("counter.recall.limit.title"), text: t("counter.recall.limit.confirm", { n: cur.number, max: state.detail.max_recalls }),
+      buttons: [{ label: t("common.cancel"), value: false, class: "secondary", focus: true }, { label: t("counter.act.noshow"), value: true, class: "danger" }] });
     if (!ok) return;
   }
   if (action === "transfer") {
-    const targets = state.services.filter((s) => s.code !== cur.service);
+    // only services some open counter serves now (asked afresh: counters open and close)
+    try { state.services = (await api("GET", "/api/services")).data || state.services; } catch (e) { /* keep the last list */ }
+    const targets = state.services.filter((s) => s.code !== cur.service && s.open_counters > 0);
+    if (!targets.length) { message(t("counter.transfer.none", { n: cur.number }), true); return; }
     const choice = await ask({ title: t("counter.transfer.title"), text: `${cur.number}`,
       buttons: [...targets.map((s) => ({ label: `${s.prefix} · ${(currentLang() === "en" && s.name_en) || s.name}`, value: s.code, class: "secondary" })),
-        { label: t("common.cancel"), value: null, class: "ghost" }] });
+        { label: t("common.cancel"), value: null, class: "ghost", focus: true }] });
     if (!choice) return;
     body = { service: choice };
+  }
+  if (action === "complete" && cur.status === "called") {
+    const ok = await ask({ title: t("counter.complete.unstarted.title"), text: t("counter.complete.unstarted", { n: cur.number }),
+      buttons: [{ label: t("common.cancel"), value: false, class: "secondary", focus: true }, { label: t("counter.act.complete"), value: true, class: "ok" }] });
+    if (!ok) return;
   }
   const app = state.application && state.appTicket === cur.id ? state.application : null;
   if (action === "complete" && app) {
@@ -399,7 +415,7 @@ async function act(action) {
     if (details === null) return;
     body = { outcome, ...details };
   }
-  const run = () => perform(action, body);
+  const run = () => perform(action, body, cur);
   if (navigator.locks && navigator.locks.request) {
     await navigator.locks.request(`ptsp-counter-${state.counter}`, { ifAvailable: true }, async (lock) => {
       if (!lock) { message(t("counter.busy.other.tab"), true); return; }
@@ -410,7 +426,7 @@ async function act(action) {
   }
 }
 
-async function perform(action, body) {
+async function perform(action, body, cur) {
   state.busy = true;
   updateButtons();
   message("");
@@ -420,6 +436,11 @@ async function perform(action, body) {
     if (action === "call-next") {
       if (res.status === 204) message(t("counter.nobody"));
       else message(t("counter.called.done", { n: res.data.number }));
+    } else {
+      message(doneText(action, res.data, body));
+      if (["no-show", "complete", "transfer"].includes(action)) state.undoUntil = Date.now() + UNDO_MS;
+      else if (action === "recall" && res.data.status === "no_show") state.undoUntil = Date.now() + UNDO_MS;
+      else state.undoUntil = 0;
     }
     window.__counterActions = (window.__counterActions || []).concat([{ action, status: res.status, at: Date.now() }]);
   } catch (err) {
@@ -436,18 +457,66 @@ async function perform(action, body) {
 
 $$("#actions .btn").forEach((b) => b.addEventListener("click", () => act(b.dataset.action)));
 
+// ---- what was done, and its undo --------------------------------------------------------------------
+
+const UNDO_MS = 10000;   // the server's window (services/queue/domain.py UNDO_WINDOW_S)
+
+/** "Tiket A-001 selesai dilayani." — what an action did to which ticket, for the status region. */
+function doneText(action, ticket, body) {
+  const n = ticket.number;
+  const max = state.detail && state.detail.max_recalls;
+  switch (action) {
+    case "recall":
+      if (ticket.status === "no_show") return t("counter.done.recall.noshow", { n, max });
+      if (max && ticket.recall_count >= max) return t("counter.done.recall.last", { n, k: ticket.recall_count, max });
+      return max ? t("counter.done.recall", { n, k: ticket.recall_count, max }) : t("counter.done.recall", { n, k: ticket.recall_count, max: "?" });
+    case "start": return t("counter.done.start", { n });
+    case "no-show": return t("counter.done.noshow", { n });
+    case "complete": return t("counter.done.complete", { n });
+    case "transfer": return t("counter.done.transfer", { n, svc: svcName(body.service) });
+    case "undo": return t("counter.done.undo", { n });
+    default: return "";
+  }
+}
+
+let undoTimer = null;
+function renderUndo(d) {
+  const bar = $("#undo-bar");
+  const offer = d && d.undo;
+  clearInterval(undoTimer);
+  if (!offer) { bar.hidden = true; state.undoUntil = 0; return; }
+  // the window as this browser saw it start (the server's clock may differ a little)
+  const until = state.undoUntil || Math.min(Date.parse(offer.until), Date.now() + UNDO_MS);
+  const left = () => Math.ceil((until - Date.now()) / 1000);
+  const paint = () => {
+    if (left() <= 0) { bar.hidden = true; clearInterval(undoTimer); return; }
+    $("#undo-label").textContent = t(`counter.undo.${offer.action}`, { n: offer.number });
+    $("#undo-left").textContent = t("counter.undo.left", { s: left() });
+  };
+  bar.hidden = false;
+  paint();
+  undoTimer = setInterval(paint, 250);
+}
+
+$("#undo").addEventListener("click", () => undo());
+async function undo() {
+  if (state.busy || $("#undo-bar").hidden) return;
+  await perform("undo");
+}
+
 document.addEventListener("keydown", (e) => {
   if (state.view !== "console" || e.ctrlKey || e.metaKey || e.altKey) return;
   if (document.querySelector("dialog[open]")) return;
   const tag = (e.target && e.target.tagName) || "";
   if (["INPUT", "TEXTAREA", "SELECT"].includes(tag)) return;
+  if (e.key.toLowerCase() === "u") { e.preventDefault(); undo(); return; }
   const btn = $(`#actions .btn[data-key="${e.key.toLowerCase()}"]`);
   if (btn) { e.preventDefault(); act(btn.dataset.action); }
 });
 
 $("#close-counter").addEventListener("click", async () => {
   const ok = await ask({ title: t("counter.close"), text: t("counter.close.confirm"),
-    buttons: [{ label: t("common.cancel"), value: false, class: "secondary" }, { label: t("counter.close"), value: true, class: "danger" }] });
+    buttons: [{ label: t("common.cancel"), value: false, class: "secondary", focus: true }, { label: t("counter.close"), value: true, class: "danger" }] });
   if (!ok) return;
   try {
     await authed("POST", `/api/counters/${state.counter}/close`);

@@ -8,6 +8,7 @@ import { announcementText } from "./speech.js";
 const CHIME_URL = "/static/audio/chime.wav";
 const FRESH_MS = 120000;     // after a reload, calls older than this are not announced
 const GAP_MS = 700;          // silence between two announcements
+const BACKLOG_GAP_MS = 250;  // … while more calls wait: a backlog is worked off at under 5 s a call
 
 const state = {
   display: null, tz: "Asia/Jakarta", site: "", lastCallId: null, muted: false,
@@ -30,7 +31,7 @@ function saveLastCall(id) {
 
 function services() { return (state.display && state.display.services) || []; }
 function serviceOf(code) { return services().find((s) => s.code === code) || { code, name: code, prefix: "" }; }
-function colorOf(code) { const i = services().findIndex((s) => s.code === code); return `var(--svc-${i < 0 ? 0 : i % 6})`; }
+function colorOf(code) { const s = services().find((x) => x.code === code); return `var(--svc-${s && s.colour != null ? s.colour : 0})`; }
 function counterLabel(n) { return `${t("common.counter", {}, "id")} ${n}`; }
 /** "Loket 5 — Umum" -> "Umum": the part of a counter's name after its number. */
 function counterDesc(c) {
@@ -48,6 +49,7 @@ function render(s) {
   renderPanels(s);
   renderRecent(s);
   renderWaiting(s);
+  renderTransfers(s);
   renderTicker(s.running_text);
   if (!state.current) renderHero(s.recent && s.recent[0], false);
   processCalls(s.recent || [], first);
@@ -73,22 +75,9 @@ function renderHero(call, flash) {
   if (flash) { hero.classList.remove("flash"); void hero.offsetWidth; hero.classList.add("flash"); }
 }
 
-// The last number called at each counter: a panel keeps showing it after the citizen is
-// served, until that counter calls the next one.
-const lastCalled = new Map();
-function rememberCalls(s) {
-  (s.recent || []).slice().sort((a, b) => a.call_id - b.call_id)
-    .forEach((r) => lastCalled.set(r.counter, { number: r.number, service: r.service, call_id: r.call_id }));
-  (s.counters || []).forEach((c) => {
-    if (c.number) {
-      const known = lastCalled.get(c.counter);
-      if (!known || known.number !== c.number) lastCalled.set(c.counter, { number: c.number, service: c.service, call_id: known ? known.call_id : 0 });
-    }
-  });
-}
-
+// A panel shows only the number its counter is calling or serving now: once the
+// citizen is served the number goes (a served number must never pass for a live call).
 function renderPanels(s) {
-  rememberCalls(s);
   const box = $("#panels");
   const counters = (s.counters || []).slice().sort((a, b) => a.counter - b.counter);
   box.classList.toggle("many", counters.length > 6);
@@ -97,11 +86,10 @@ function renderPanels(s) {
     return;
   }
   box.replaceChildren(...counters.map((c) => {
-    const last = c.number ? null : lastCalled.get(c.counter);
-    const number = c.number || (last && last.number);
-    const code = c.service || (last && last.service);
+    const number = c.number;
+    const code = c.service;
     const svc = code ? serviceOf(code) : null;
-    const panel = el("div", { class: `panel${c.number ? "" : " served"}`, dataset: { counter: c.counter } },
+    const panel = el("div", { class: `panel${c.number ? "" : " free"}`, dataset: { counter: c.counter } },
       el("div", { class: "panel-head" }, el("span", { class: "p-name" }, counterLabel(c.counter)), el("span", { class: "p-desc" }, counterDesc(c))),
       el("div", { class: `panel-number num${number ? "" : " idle"}` }, number || "—"),
       el("div", { class: "panel-service" }, svc ? (svc.name || code) : "\u00a0"));
@@ -116,7 +104,8 @@ function renderRecent(s) {
   const recent = (s.recent || []).slice(0, 7);
   if (!recent.length) { list.replaceChildren(el("li", { class: "empty" }, "—")); return; }
   list.replaceChildren(...recent.map((r) => el("li", { dataset: { callId: r.call_id } },
-    el("span", { class: "num" }, r.number, r.kind === "recall" ? el("span", { class: "r-recall" }, "↻") : ""),
+    el("span", { class: "num" }, r.number, r.kind === "recall"
+      ? el("span", { class: "r-recall", title: t("display.recall", {}, "id"), "aria-label": t("display.recall", {}, "id") }, "↻") : ""),
     el("span", { class: "r-counter" }, `→ ${counterLabel(r.counter)}`),
     el("span", { class: "r-time num" }, formatTime(r.called_at, state.tz)))));
 }
@@ -132,6 +121,21 @@ function renderWaiting(s) {
       el("span", { class: `w-count num${n ? "" : " zero"}` }, String(n)));
   });
   list.replaceChildren(...(rows.length ? rows : [el("li", { class: "empty" }, "—")]));
+}
+
+// Tickets moved to another service keep the number the citizen holds (and its letter):
+// the board says which service each now waits for.
+function renderTransfers(s) {
+  const moved = (s.transfers || []).slice(0, 5);
+  $("#transfers-card").hidden = !moved.length;
+  $("#transfers").replaceChildren(...moved.map((m) => {
+    const svc = serviceOf(m.service);
+    const chip = el("span", { class: "svc-chip" }, svc.prefix || "");
+    chip.style.setProperty("--svc", colorOf(m.service));
+    return el("li", { dataset: { number: m.number, service: m.service } },
+      el("span", { class: "num" }, m.number), el("span", { class: "t-arrow", "aria-hidden": "true" }, "→"), chip,
+      el("span", { class: "t-name" }, svc.name || m.service));
+  }));
 }
 
 function renderTicker(text) {
@@ -199,27 +203,32 @@ function enqueue(call) {
 
 async function runQueue() {
   running = true;
+  let chimed = false;   // one chime for a run of calls
   while (queue.length) {
     const call = queue.shift();
-    const text = announcementText(call.number, call.counter, call.kind === "recall" ? "recall" : "call", "id");
-    const entry = { call_id: call.call_id, number: call.number, counter: call.counter, kind: call.kind, text, started_at: Date.now(), via: null };
+    // others waiting behind this one (or a run under way): the short sentence
+    const short = queue.length > 0 || chimed;
+    const text = announcementText(call.number, call.counter, call.kind === "recall" ? "recall" : "call", "id", short);
+    const entry = { call_id: call.call_id, number: call.number, counter: call.counter, kind: call.kind, text, short, started_at: Date.now(), via: null };
     window.__announcements.push(entry);
     state.current = call;
     renderHero(call, true);
+    entry.hero = $("#hero-number").textContent;
     if (state.display) renderPanels(state.display);
     try {
       if (state.muted) {
         entry.via = "muted";
-        await sleep(3000);
+        await sleep(short ? 1500 : 3000);
       } else {
-        entry.chime = await playAudio(CHIME_URL, 5000);
-        entry.via = await speak(text);
+        entry.chime = chimed ? null : await playAudio(CHIME_URL, 5000);
+        chimed = true;
+        entry.via = await speak(text, short);
       }
     } catch (e) {
       window.__speech.errors.push(String(e));
     }
     entry.finished_at = Date.now();
-    await sleep(GAP_MS);
+    await sleep(queue.length ? BACKLOG_GAP_MS : GAP_MS);
   }
   state.current = null;
   if (state.display) renderPanels(state.display);
@@ -245,7 +254,7 @@ function idVoice() {
   return voicesReady;
 }
 
-async function speak(text) {
+async function speak(text, short = false) {
   const voice = await idVoice();
   if (voice && !state.muted) {
     window.__speech.synth.push(text);
@@ -253,7 +262,7 @@ async function speak(text) {
       const u = new SpeechSynthesisUtterance(text);
       u.voice = voice;
       u.lang = voice.lang || "id-ID";
-      u.rate = 0.9;
+      u.rate = short ? 1.1 : 0.9;
       const timer = setTimeout(() => { speechSynthesis.cancel(); resolve(false); }, 20000);
       u.onend = () => { clearTimeout(timer); resolve(true); };
       u.onerror = () => { clearTimeout(timer); resolve(false); };
@@ -262,12 +271,12 @@ async function speak(text) {
     if (ok) return "speech-synthesis";
   }
   window.__speech.server.push(text);
-  const ok = await playAudio(`/api/speech?voice=id&text=${encodeURIComponent(text)}`, 20000);
+  const ok = await playAudio(`/api/speech?voice=id&text=${encodeURIComponent(text)}`, 20000, short ? 0.3 : 1.5);
   return ok ? "server-audio" : "server-audio-failed";
 }
 
 /** Play a sound to its end; resolves true/false, never hangs (maxMs). */
-function playAudio(url, maxMs) {
+function playAudio(url, maxMs, padS = 1.5) {
   return new Promise((resolve) => {
     const audio = new Audio(url);
     state.audio = audio;
@@ -285,7 +294,7 @@ function playAudio(url, maxMs) {
     audio.addEventListener("loadedmetadata", () => {
       if (isFinite(audio.duration)) {
         clearTimeout(timer);
-        setTimeout(() => finish(true), (audio.duration + 1.5) * 1000);   // 'ended' may never come without a sound card
+        setTimeout(() => finish(true), (audio.duration + padS) * 1000);   // 'ended' may never come without a sound card
       }
     });
     const p = audio.play();

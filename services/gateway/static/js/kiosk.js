@@ -234,7 +234,7 @@ function renderTiles(force = false) {
     el("span", { class: "t-name" }, serviceName(svc)),
     other && other !== serviceName(svc) ? el("span", { class: "t-alt", lang: currentLang() === "en" ? "id" : "en" }, other) : el("span"),
     el("span", { class: "t-meta" }, ...(meta || closedMeta)));
-    tile.style.setProperty("--svc", `var(--svc-${i % 6})`);
+    tile.style.setProperty("--svc", `var(--svc-${serviceIndex(svc.code)})`);
     tile.disabled = !state.online;
     box.append(tile);
     if (hadFocus === svc.code) tile.focus({ preventScroll: true });
@@ -255,7 +255,8 @@ function waitText(item) {
   return formatWait(item.estimated_wait_s);
 }
 
-function serviceIndex(code) { return Math.max(0, state.services.findIndex((s) => s.code === code)) % 6; }
+// the service's colour as the server gives it: the same on the admin page and the boards
+function serviceIndex(code) { const s = state.services.find((x) => x.code === code); return s && s.colour != null ? s.colour : 0; }
 
 // ---- details: priority and contact --------------------------------------------------
 

@@ -45,8 +45,13 @@ export function spellTicket(number, lang = "id") {
   return (m[1] ? [m[1].toUpperCase()] : []).concat(words).join(" ");
 }
 
-export function announcementText(number, counter, kind = "call", lang = "id") {
+export function announcementText(number, counter, kind = "call", lang = "id", short = false) {
   const spelled = spellTicket(number, lang);
+  if (short) {
+    // the form used while several calls wait: about half as long
+    const text = lang === "en" ? `${spelled}, counter ${numberWordsEn(counter)}.` : `${spelled}, loket ${numberWordsId(counter)}.`;
+    return kind === "recall" ? `${lang === "en" ? "Again," : "Ulang,"} ${text}` : text;
+  }
   if (lang === "en") {
     const text = `Queue number ${spelled}, please go to counter ${numberWordsEn(counter)}.`;
     return kind === "recall" ? `Repeat call. ${text}` : text;
