@@ -39,10 +39,16 @@ def test_two_quick_calls_give_two_announcements_in_order(hall, pages):
     assert [(e["number"], e["counter"]) for e in entries] == [(first["number"], 1), (second["number"], 2)]
     assert entries[0]["call_id"] < entries[1]["call_id"]
     assert entries[1]["started_at"] >= entries[0]["finished_at"]      # one after the other, no cut-off
-    assert [e["text"] for e in entries] == [announcement_text(first["number"], 1),
-                                            announcement_text(second["number"], 2)]
-    assert entries[0]["text"].startswith("Nomor antrian A nol nol")
-    assert entries[0]["text"].endswith("silakan ke loket satu.")
+    # the second call waits behind the first: the short sentence, no second chime (issue 11);
+    # the first is short too only when both reached the board together
+    assert entries[1]["short"] is True
+    assert [e["text"] for e in entries] == [announcement_text(first["number"], 1, short=entries[0]["short"]),
+                                            announcement_text(second["number"], 2, short=True)]
+    if entries[0]["short"]:
+        assert entries[0]["text"].startswith("A nol nol") and entries[0]["text"].endswith(", loket satu.")
+    else:
+        assert entries[0]["text"].startswith("Nomor antrian A nol nol")
+        assert entries[0]["text"].endswith("silakan ke loket satu.")
 
     speech = board.evaluate("window.__speech")
     if speech["voices"]:
@@ -56,7 +62,7 @@ def test_two_quick_calls_give_two_announcements_in_order(hall, pages):
         spoken = [u for u in speech_requests if "/api/speech" in u]
         assert len(spoken) == 2 and speech_responses == [(200, "audio/wav")] * 2
         assert speech_requests.index(spoken[0]) > 0 and "chime.wav" in speech_requests[0]
-    assert all(e["chime"] for e in entries)
+    assert entries[0]["chime"] and entries[1]["chime"] is None      # one chime for the run
 
     # the board shows both, the latest large
     assert board.text_content("#hero-number") == second["number"]
@@ -96,12 +102,14 @@ def test_muted_board_still_shows_each_call_once(hall, pages):
 def test_announcement_wording_is_the_same_in_browser_and_server(hall, pages):
     page = pages((800, 600))
     page.goto(hall.base_url + "/display?mute=1")
-    cases = [("B-007", 3, "call"), ("C-120", 12, "recall"), ("A-001", 6, "call"), ("E-999", 21, "call"),
-             ("D-010", 100, "recall")]
+    cases = [("B-007", 3, "call", False), ("C-120", 12, "recall", False), ("A-001", 6, "call", False),
+             ("E-999", 21, "call", False), ("D-010", 100, "recall", False), ("B-007", 3, "call", True),
+             ("C-120", 12, "recall", True)]
     got = page.evaluate(
         """async (cases) => {
             const m = await import('/static/js/speech.js');
-            return cases.map(([n, c, k]) => m.announcementText(n, c, k));
+            return cases.map(([n, c, k, s]) => m.announcementText(n, c, k, "id", s));
         }""", cases)
-    assert got == [announcement_text(n, c, k) for n, c, k in cases]
+    assert got == [announcement_text(n, c, k, short=s) for n, c, k, s in cases]
     assert got[0] == "Nomor antrian B nol nol tujuh, silakan ke loket tiga."
+    assert got[5:] == ["B nol nol tujuh, loket tiga.", "Ulang, C satu dua nol, loket dua belas."]
