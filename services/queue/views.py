@@ -116,7 +116,12 @@ def undo_offer(uow, row):
     until = last["at"] + timedelta(seconds=UNDO_WINDOW_S)
     if uow.now > until:
         return None
-    return {"action": last["action"], "number": uow.tickets.row(last["ticket_id"])["number"], "until": iso(until)}
+    ticket = uow.tickets.row(last["ticket_id"])
+    if last["action"] == "complete" and ticket["outcome"] is not None:
+        return None   # an application step's outcome stays (handlers.undo refuses it too)
+    if last["action"] == "transfer" and uow.tickets.row(ticket["transferred_to"])["status"] != "waiting":
+        return None   # already called in its new service
+    return {"action": last["action"], "number": ticket["number"], "until": iso(until)}
 
 
 def counters(uow, with_queues=False):

@@ -399,17 +399,19 @@ async function act(action) {
     if (!choice) return;
     body = { service: choice };
   }
-  if (action === "complete" && cur.status === "called") {
+  const app = state.application && state.appTicket === cur.id ? state.application : null;
+  const unstarted = action === "complete" && cur.status === "called";
+  if (unstarted && !app) {   // (a step of an application is asked its outcome: the warning goes there)
     const ok = await ask({ title: t("counter.complete.unstarted.title"), text: t("counter.complete.unstarted", { n: cur.number }),
       buttons: [{ label: t("common.cancel"), value: false, class: "secondary", focus: true }, { label: t("counter.act.complete"), value: true, class: "ok" }] });
     if (!ok) return;
   }
-  const app = state.application && state.appTicket === cur.id ? state.application : null;
   if (action === "complete" && app) {
     // tickets that belong to an application carry an outcome (documents issue)
-    const outcome = await ask({ title: t("counter.outcome.title"), text: cur.number,
+    const outcome = await ask({ title: t("counter.outcome.title"),
+      text: unstarted ? `${cur.number} — ${t("counter.complete.unstarted", { n: cur.number })}` : cur.number,
       buttons: ["passed", "incomplete", "failed"].map((o) => ({ label: t(`counter.outcome.${o}`), value: o, class: o === "passed" ? "ok" : "secondary" }))
-        .concat([{ label: t("common.cancel"), value: null, class: "ghost" }]) });
+        .concat([{ label: t("common.cancel"), value: null, class: "ghost", focus: unstarted }]) });
     if (!outcome) return;
     const details = await outcomeDetails(outcome, app);
     if (details === null) return;

@@ -220,8 +220,10 @@ async function runQueue() {
         entry.via = "muted";
         await sleep(short ? 1500 : 3000);
       } else {
-        entry.chime = chimed ? null : await playAudio(CHIME_URL, 5000);
+        const chime = chimed ? null : playAudio(CHIME_URL, 5000);
         chimed = true;
+        prefetchNext();
+        entry.chime = chime && await chime;
         entry.via = await speak(text, short);
       }
     } catch (e) {
@@ -233,6 +235,19 @@ async function runQueue() {
   state.current = null;
   if (state.display) renderPanels(state.display);
   running = false;
+}
+
+// While one call is spoken, the server's audio of the next is fetched, so a backlog
+// does not wait for espeak-ng between calls.
+const prefetched = new Map();   // text -> Promise of an object URL (or null)
+const speechUrl = (text) => `/api/speech?voice=id&text=${encodeURIComponent(text)}`;
+async function prefetchNext() {
+  const next = queue[0];
+  if (!next || state.muted || await idVoice()) return;
+  const text = announcementText(next.number, next.counter, next.kind === "recall" ? "recall" : "call", "id", true);
+  if (prefetched.has(text)) return;
+  prefetched.set(text, fetch(speechUrl(text)).then((r) => (r.ok ? r.blob() : null))
+    .then((b) => (b ? URL.createObjectURL(b) : null)).catch(() => null));
 }
 
 let voicesReady = null;
@@ -271,7 +286,10 @@ async function speak(text, short = false) {
     if (ok) return "speech-synthesis";
   }
   window.__speech.server.push(text);
-  const ok = await playAudio(`/api/speech?voice=id&text=${encodeURIComponent(text)}`, 20000, short ? 0.3 : 1.5);
+  const ready = prefetched.has(text) ? await prefetched.get(text) : null;
+  prefetched.delete(text);
+  const ok = await playAudio(ready || speechUrl(text), 20000, short ? 0.3 : 1.5);
+  if (ready) URL.revokeObjectURL(ready);
   return ok ? "server-audio" : "server-audio-failed";
 }
 
