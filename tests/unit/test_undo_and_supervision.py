@@ -143,7 +143,7 @@ def free(store, counter, role="supervisor", actor="spv"):
 def test_a_supervisor_frees_a_counter_left_with_a_called_ticket(store):
     open_counter(store)
     earlier = called(store)
-    later = issue(store)
+    later = issue(store, at=T0 + timedelta(minutes=1))
     free(store, 1)
     assert (earlier.status, earlier.counter, earlier.called_at) == ("waiting", None, None)
     assert not store.counters[1].is_open and store.counters[1].current_ticket_id is None
