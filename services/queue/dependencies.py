@@ -33,6 +33,11 @@ class QueueMetrics:
         self.no_shows = counter("ptsp_tickets_no_show_total", "Tickets whose holder did not come")
         self.transferred = counter("ptsp_tickets_transferred_total", "Tickets moved to another service")
         self.cancelled = counter("ptsp_tickets_cancelled_total", "Tickets cancelled by the citizen")
+        # Counters only grow: an officer's undo is counted apart (completed − undone complete = served).
+        self.undone = Counter("ptsp_tickets_undone_total", "Completes, no-shows and transfers undone by the officer",
+                              ["site", "service", "action"], registry=registry)
+        self.requeued = counter("ptsp_tickets_requeued_total",
+                                "Called tickets put back in the queue by a supervisor freeing a counter")
         self.queue_length = Gauge("ptsp_queue_length", "Tickets waiting now", ["site", "service"],
                                   registry=registry)
         self.wait = Histogram("ptsp_wait_seconds", "Time from issue to call", ["site", "service"],
@@ -81,6 +86,10 @@ class QueueMetrics:
             self.transferred.labels(*labels).inc()
         elif isinstance(event, events.TicketCancelled):
             self.cancelled.labels(*labels).inc()
+        elif isinstance(event, events.TicketRestored):
+            self.undone.labels(*labels, event.undone).inc()
+        elif isinstance(event, events.TicketRequeued):
+            self.requeued.labels(*labels).inc()
 
     def after_commit(self, uow):
         """Runs after the display projection's hook, which leaves the new state."""

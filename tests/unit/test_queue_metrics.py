@@ -56,3 +56,19 @@ def test_time_driven_gauges_take_the_sampled_figures():
     assert value("ptsp_queue_oldest_wait_seconds", {"site": "s", "service": "SIM"}) == 1900
     stamp = value("ptsp_display_updated_timestamp_seconds", {"site": "s"})
     assert abs(stamp - datetime.now(timezone.utc).timestamp()) < 60
+
+
+def test_undone_and_requeued_tickets_are_counted_apart():
+    """Counters only grow: an undone complete stays in the completed count, and the
+    undone count (per action) says how many to take off; a supervisor's requeue too."""
+    registry = CollectorRegistry()
+    metrics = QueueMetrics(registry)
+    value = registry.get_sample_value
+    metrics.record(events.TicketCompleted(**ticket(counter=2, service_time_s=300)))
+    metrics.record(events.TicketRestored(**ticket(counter=2, undone="complete", status="serving")))
+    metrics.record(events.TicketRestored(**ticket(counter=2, undone="no_show", status="called")))
+    metrics.record(events.TicketRequeued(**ticket(counter=3)))
+    assert value("ptsp_tickets_completed_total", {"site": "s", "service": "SIM"}) == 1
+    assert value("ptsp_tickets_undone_total", {"site": "s", "service": "SIM", "action": "complete"}) == 1
+    assert value("ptsp_tickets_undone_total", {"site": "s", "service": "SIM", "action": "no_show"}) == 1
+    assert value("ptsp_tickets_requeued_total", {"site": "s", "service": "SIM"}) == 1
