@@ -137,8 +137,17 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         second = call("POST", "/api/tickets", {201}, body={"service": "SIM"}).json()
         call("POST", "/api/counters/{counter}/call-next", {200}, officer, counter=1)
         call("POST", "/api/counters/{counter}/no-show", {200}, officer, counter=1)
+        call("POST", "/api/counters/{counter}/undo", {200}, officer, counter=1)
+        call("POST", "/api/counters/{counter}/no-show", {200}, officer, counter=1)
         call("POST", "/api/counters/{counter}/take-over", {200}, supervisor, counter=1)
         call("POST", "/api/counters/{counter}/close", {200}, supervisor, counter=1)
+        # a counter left with a called ticket: freed, then retired and reinstated
+        call("POST", "/api/counters/{counter}/open", {200}, officer, {"services": ["SIM"]}, counter=2)
+        call("POST", "/api/tickets", {201}, body={"service": "SIM"})
+        call("POST", "/api/counters/{counter}/call-next", {200}, officer, counter=2)
+        call("POST", "/api/admin/counters/{counter}/free", {200}, supervisor, counter=2)
+        call("POST", "/api/admin/counters/{counter}/retire", {200}, supervisor, counter=2)
+        call("POST", "/api/admin/counters/{counter}/reinstate", {200}, supervisor, counter=2)
         third = call("POST", "/api/tickets", {201}, body={"service": "SKCK"}).json()
         call("POST", "/api/tickets/{ticket_id}/cancel", {401}, ticket_id=third["id"])  # the holder's key is asked
         call("POST", "/api/tickets/{ticket_id}/cancel", {200}, {"X-Ticket-Key": third["access_key"]},
