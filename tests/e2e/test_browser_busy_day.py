@@ -13,6 +13,7 @@ import pytest
 from services.gateway.speech import announcement_text
 from tests.e2e.browser_support import (  # noqa: F401 - fixtures
     DESKTOP, DISPLAY, KIOSK_PORTRAIT, Api, browser, hall, pages, wait_until)
+from tests.e2e.test_browser_axe import audit
 
 pytestmark = pytest.mark.browser
 
@@ -95,6 +96,7 @@ def test_the_console_says_what_it_did_and_undoes_it(hall, pages):
     wait_status(page, r"^%s selesai dilayani\.$" % first["number"])
     page.wait_for_selector("#undo-bar:not([hidden])")
     assert first["number"] in page.text_content("#undo-label")
+    assert audit(page, "counter: the undo bar") == []
     page.keyboard.press("u")
     wait_status(page, r"^Dibatalkan: %s kembali ke loket ini\.$" % first["number"])
     page.wait_for_selector("#undo-bar", state="hidden")
@@ -252,6 +254,7 @@ def test_the_board_works_a_backlog_off_and_keeps_the_big_box_on_the_announced_ca
     moved = api.call("POST", "/api/counters/3/transfer", "petugas3", json={"service": "SIM"}).json()
     board.wait_for_selector("#transfers-card:not([hidden]) #transfers li[data-number='%s']" % called[2])
     row = board.text_content("#transfers li[data-number='%s']" % called[2])
+    assert audit(board, "display board: transfers") == []
     assert "SIM (Surat Izin Mengemudi)" in row and (moved["service"], moved["status"]) == ("SIM", "waiting")
     assert board.js_errors == []
     for counter, officer, _ in desks:
