@@ -172,6 +172,8 @@ def test_the_complete_and_no_show_shortcut_letters_are_readable(hall, pages):
     page = console_for(pages, hall, "petugas3")
     page.keyboard.press("n")
     page.wait_for_function("!document.querySelector('[data-action=\"no-show\"]').disabled")
+    # the colours as they settle (the buttons fade from their disabled grey)
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     ratios = page.evaluate("""() => {
         const rgba = (s) => { const m = s.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
         const lum = ([r, g, b]) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
