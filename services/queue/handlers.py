@@ -293,6 +293,12 @@ def undo(uow, number, officer):
                        f"The undo window ({UNDO_WINDOW_S} seconds) has passed.", {"counter": "undo window passed"},
                        code="undo_expired")
     ticket = uow.tickets.get(last["ticket_id"], lock=True)
+    if uow.tickets.issued_by(ticket.access_root or ticket.id):
+        # a step of an application: the documents service has already acted on its end
+        # (outcome, missed call, the step moved with a transfer); the queue does not undo that
+        raise Conflict(f"Tiket {ticket.number} milik tahap permohonan; tidak bisa dibatalkan di sini.",
+                       f"Ticket {ticket.number} belongs to an application's step; it cannot be undone here.",
+                       {"ticket": "application step"}, code="undo_not_possible")
     if last["action"] == "transfer":
         moved = uow.tickets.get(ticket.transferred_to, lock=True)
         if moved.status != "waiting":

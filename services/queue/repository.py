@@ -124,6 +124,15 @@ class Tickets:
              ticket.recall_count, ticket.outcome, ticket.transferred_to, ticket.id))
         self._flush(ticket)
 
+    def issued_by(self, ticket_id):
+        """The service that issued the ticket on the citizen's behalf (documents, for
+        an application's step), or None for a kiosk's ticket."""
+        self.cur.execute(
+            """SELECT data->>'issued_by' AS issued_by FROM queue.journal
+               WHERE site_id = %s AND ticket_id = %s AND action = 'issue' LIMIT 1""", (self.site_id, ticket_id))
+        row = self.cur.fetchone()
+        return row["issued_by"] if row else None
+
     def contact(self, ticket_id):
         """What notify needs to reach the holder (never part of any view or event)."""
         row = self.row(ticket_id)

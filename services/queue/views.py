@@ -117,6 +117,8 @@ def undo_offer(uow, row):
     if uow.now > until:
         return None
     ticket = uow.tickets.row(last["ticket_id"])
+    if uow.tickets.issued_by(ticket["access_root"] or ticket["id"]):
+        return None   # an application step's ticket (handlers.undo refuses it)
     if last["action"] == "complete" and ticket["outcome"] is not None:
         return None   # an application step's outcome stays (handlers.undo refuses it too)
     if last["action"] == "transfer" and uow.tickets.row(ticket["transferred_to"])["status"] != "waiting":

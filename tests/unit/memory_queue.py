@@ -118,6 +118,10 @@ class MemoryTickets:
         self.store.tickets[ticket.id] = ticket
         self.uow.flush(ticket)
 
+    def issued_by(self, ticket_id):
+        return next((line["data"].get("issued_by") for line in self.store.journal
+                     if line["ticket_id"] == ticket_id and line["action"] == "issue"), None)
+
     def contact(self, ticket_id):
         row = self.store.ticket_rows[ticket_id]
         return {"email": row["contact"].get("email"), "phone": row["contact"].get("phone"),

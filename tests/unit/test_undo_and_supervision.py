@@ -187,3 +187,28 @@ def test_an_open_counter_is_not_retired(store):
     assert error.value.error_code == "counter_open" and not store.counters[1].retired
     with pytest.raises(Forbidden), store.unit_of_work("petugas2", T0) as uow:
         handlers.retire_counter(uow, 2, "petugas2", "officer")
+
+
+def test_undo_refuses_an_application_steps_ticket_even_after_a_transfer(store):
+    """The documents service acts on a step ticket's no-show, transfer and completion:
+    the queue does not undo them behind its back."""
+    from services.queue.commands import IssueForStep
+    open_counter(store)
+    with store.unit_of_work("documents", T0) as uow:
+        first, _ = handlers.issue_for_step(uow, IssueForStep(service="SKCK", request_id="app-1/registration"))
+    with store.unit_of_work("documents", T0 + timedelta(minutes=1)) as uow:
+        second, _ = handlers.issue_for_step(uow, IssueForStep(service="SKCK", request_id="app-2/registration"))
+    act(store, "call_next")
+    assert store.counters[1].current_ticket_id == first
+    act(store, "no_show")
+    refused(store, T0 + timedelta(seconds=1), "undo_not_possible")
+    # the same for the ticket a transfer made of one
+    act(store, "call_next")
+    act(store, "transfer", 1, "petugas1", T0, TransferTicket(service="SIM"))
+    moved = store.tickets[second].transferred_to
+    open_counter(store, 2, "petugas2", ("SIM",))
+    act(store, "call_next", 2, "petugas2")
+    assert store.counters[2].current_ticket_id == moved
+    act(store, "complete", 2, "petugas2", T0, CompleteTicket())
+    refused(store, T0 + timedelta(seconds=1), "undo_not_possible", counter=2, officer="petugas2")
+    assert store.tickets[moved].status == "done"
