@@ -1,6 +1,7 @@
 """Strict HTTP at the gateway (issue 6): framing a keep-alive client can rely on, the
 documented JSON error for every status, limits and timeouts, and bad input that
 gives a 4xx instead of a 500 — through the real gateway and queue services."""
+import datetime
 import io
 import json
 import logging
@@ -130,8 +131,8 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         call("POST", "/api/counters/{counter}/start", {200}, officer, counter=1)
         call("POST", "/api/counters/{counter}/transfer", {200}, officer, {"service": "SKCK"}, counter=1)
         call("POST", "/api/counters/{counter}/call-next", {200}, officer, counter=1)
-        call("POST", "/api/counters/{counter}/complete", {200}, officer, {"outcome": "passed", "note": "ok"},
-             counter=1)
+        completed = call("POST", "/api/counters/{counter}/complete", {200}, officer,
+                         {"outcome": "passed", "note": "ok"}, counter=1).json()
         # Nobody waits: 204, and the connection goes on.
         call("POST", "/api/counters/{counter}/call-next", {204}, officer, counter=1)
         second = call("POST", "/api/tickets", {201}, body={"service": "SIM"}).json()
@@ -149,6 +150,10 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         call("POST", "/api/admin/counters/{counter}/retire", {200}, supervisor, counter=2)
         call("POST", "/api/admin/counters/{counter}/reinstate", {200}, supervisor, counter=2)
         third = call("POST", "/api/tickets", {201}, body={"service": "SKCK"}).json()
+        # The first ticket was completed (after its transfer): its holder rates the service once.
+        ratings = {f"u{n}": 3 for n in range(1, 10)}
+        call("POST", "/api/tickets/{ticket_id}/survey", {201}, {"X-Ticket-Key": ticket["access_key"]},
+             {"ratings": ratings}, ticket_id=completed["id"])
         call("POST", "/api/tickets/{ticket_id}/cancel", {401}, ticket_id=third["id"])  # the holder's key is asked
         call("POST", "/api/tickets/{ticket_id}/cancel", {200}, {"X-Ticket-Key": third["access_key"]},
              ticket_id=third["id"])
@@ -168,6 +173,17 @@ def test_a_keep_alive_client_walks_every_documented_route_on_one_connection(gate
         kiosk = call("POST", "/api/admin/kiosks", {201}, supervisor, {"name": "lobi"}).json()
         call("GET", "/api/admin/kiosks", {200}, supervisor)
         call("POST", "/api/admin/kiosks/{kiosk_id}/revoke", {200}, supervisor, kiosk_id=kiosk["id"])
+        kinds = call("GET", "/api/admin/application-types", {200}, supervisor).json()
+        skck = next(kind for kind in kinds if kind["code"] == "SKCK_NEW")
+        call("PUT", "/api/admin/application-types/{code}", {200}, supervisor,
+             {"fee": skck["fee"], "steps": skck["steps"], "required_documents": skck["required_documents"]},
+             code="SKCK_NEW")
+        today = datetime.date.today().isoformat()
+        call("GET", f"/api/reports/summary?from={today}&to={today}", {200}, supervisor)
+        seen.add(("GET", "/api/reports/summary"))
+        csv = call("GET", f"/api/reports/summary.csv?from={today}&to={today}", {200}, supervisor)
+        assert csv.headers["content-type"].startswith("text/csv"), csv.headers
+        seen.add(("GET", "/api/reports/summary.csv"))
         call("GET", "/api/speech?text=A-001&voice=id", {200, 503})
         seen.add(("GET", "/api/speech"))
 
