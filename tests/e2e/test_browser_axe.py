@@ -114,7 +114,7 @@ def test_no_serious_accessibility_violation_on_any_page(hall, pages):
     console.wait_for_selector(".counter-opt")
     found += audit(console, "counter: choose a counter")
     api.ready_counter(2, "petugas2", ["SIM"])
-    api.issue("SIM")
+    served = api.issue("SIM")
     console.reload()
     console.wait_for_selector("#view-console:not([hidden])")
     console.wait_for_function("!document.querySelector('[data-action=\"call-next\"]').disabled")
@@ -162,6 +162,14 @@ def test_no_serious_accessibility_violation_on_any_page(hall, pages):
     missing.goto(base + "/t/" + "0" * 32)
     missing.wait_for_selector("#missing:not([hidden]), #ticket:not([hidden])")
     found += audit(missing, "status page: unknown ticket")
+
+    # a served ticket's status page with the satisfaction survey
+    done = api.call("POST", "/api/counters/2/complete", "petugas2", json={})
+    assert done.status_code == 200 and done.json()["id"] == served["id"], done.text
+    surveyed = pages(PHONE)
+    surveyed.goto(served["track_url"])
+    surveyed.wait_for_selector("#survey-form")
+    found += audit(surveyed, "status page: survey")
 
     # the applicant's status page
     from tests.support.documents import applicant
