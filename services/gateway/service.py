@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import uuid
+from contextlib import contextmanager
 
 from nameko.exceptions import UnknownService
 from werkzeug.wrappers import Response
@@ -16,7 +17,7 @@ from shared.infrastructure.redis_store import Redis, display_key
 from shared.infrastructure.rpc import RpcProxy
 from services.gateway import schemas
 from services.gateway.auth import issue_token, officer_of, token_claims
-from services.gateway.limits import ticket_allowance, tracking_allowance
+from services.gateway.limits import count_tracking_miss, ticket_allowance, tracking_misses_wait
 from services.gateway.dependencies import GatewayMetrics, HealthChecks
 from services.gateway.display_hub import CLOSED, DisplayHub
 from services.gateway.openapi import openapi_document
@@ -36,7 +37,7 @@ REPORT_QUERY = {"from": (False, "first day, YYYY-MM-DD in the site's time zone (
 log = logging.getLogger(__name__)
 
 SSE_KEEPALIVE_S = 15
-LOOKUP_LIMITED = "too many tracking-code lookups from this address (Retry-After)"
+LOOKUP_LIMITED = "too many unknown tracking codes from this address (Retry-After)"
 OFFICER_ERRORS = {401: "no or invalid token", 403: "counter not opened by this officer",
                   404: "no such counter", 409: "not possible in the ticket's or counter's state"}
 
@@ -265,8 +266,8 @@ class GatewayService(PageRoutes):
            tags=["citizen"], answer=schemas.ApplicationView,
            extra_statuses={404: "no such application", 429: LOOKUP_LIMITED})
     def get_application(self, request, tracking_code):
-        return self.with_application_url(self.documents.get_application(self.site_code,
-                                                                        self.looked_up(request, tracking_code)))
+        with self.looked_up(request, tracking_code) as code:
+            return self.with_application_url(self.documents.get_application(self.site_code, code))
 
     def with_application_url(self, application):
         """``track_url``: the applicant's status page, by tracking code."""
@@ -279,7 +280,8 @@ class GatewayService(PageRoutes):
            extra_statuses={404: "no such application", 409: "nothing to check in for, lapsed, or before the retake "
                                                             "date", 429: LOOKUP_LIMITED})
     def check_in_application(self, request, tracking_code):
-        return self.documents.check_in(self.site_code, self.looked_up(request, tracking_code), "kiosk")
+        with self.looked_up(request, tracking_code) as code:
+            return self.documents.check_in(self.site_code, code, "kiosk")
 
     @route("POST", "/api/applications/<tracking_code>/uploads/<document>", "Upload a scan or photo for one of "
            "the type's documents (body: the file's bytes; PDF, JPEG or PNG by content, at most 5 MB)",
@@ -288,11 +290,12 @@ class GatewayService(PageRoutes):
                            413: "larger than 5 MB", 422: "not a PDF, JPEG or PNG, or unknown document",
                            429: LOOKUP_LIMITED})
     def add_upload(self, request, tracking_code, document):
-        code = self.looked_up(request, tracking_code)
-        data = request.get_data(cache=False)
-        if not re.match(r"^[a-z][a-z0-9_]{1,39}$", document):
-            raise InvalidInput("Jenis berkas tidak dikenal.", "Unknown document.", {"document": "a document code"})
-        return self.documents.add_upload(self.site_code, code, document, base64.b64encode(data).decode(), "citizen")
+        with self.looked_up(request, tracking_code) as code:
+            data = request.get_data(cache=False)
+            if not re.match(r"^[a-z][a-z0-9_]{1,39}$", document):
+                raise InvalidInput("Jenis berkas tidak dikenal.", "Unknown document.", {"document": "a document code"})
+            return self.documents.add_upload(self.site_code, code, document, base64.b64encode(data).decode(),
+                                             "citizen")
 
     @route("GET", "/api/applications/<tracking_code>/uploads/<upload_id>", "An uploaded file, for the applicant "
            "with the tracking code (and officers)", tags=["citizen"],
@@ -302,7 +305,8 @@ class GatewayService(PageRoutes):
             upload_id = str(uuid.UUID(upload_id))
         except ValueError:
             raise NotFound("Berkas tidak ditemukan.", "File not found.", {"upload_id": "not a file id"}) from None
-        upload = self.documents.get_upload(self.site_code, self.looked_up(request, tracking_code), upload_id)
+        with self.looked_up(request, tracking_code) as code:
+            upload = self.documents.get_upload(self.site_code, code, upload_id)
         # Served as what its bytes are, never rendered inline as something else.
         return Response(base64.b64decode(upload["content"]), status=200, content_type=upload["content_type"],
                         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
@@ -331,17 +335,16 @@ class GatewayService(PageRoutes):
            extra_statuses={401: "neither X-Application-Key nor a valid officer token", 403: "X-Application-Key wrong",
                            404: "no such application", 409: "application already closed", 429: LOOKUP_LIMITED})
     def cancel_application(self, request, tracking_code):
-        officer = None
-        if request.headers.get("Authorization"):
-            officer = officer_of(request, self.settings, self.queue)["username"]
-            code = tracking_code_of(tracking_code)
-        else:
-            code = self.looked_up(request, tracking_code)
         key = request.headers.get("X-Application-Key")
         if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
             raise Forbidden("Kunci permohonan tidak cocok.", "The application's key does not match.",
                             {"X-Application-Key": "malformed"}, code="wrong_application_key")
-        return self.with_application_url(self.documents.cancel_application(self.site_code, code, key, officer))
+        if request.headers.get("Authorization"):
+            officer = officer_of(request, self.settings, self.queue)["username"]
+            return self.with_application_url(self.documents.cancel_application(
+                self.site_code, tracking_code_of(tracking_code), key, officer))
+        with self.looked_up(request, tracking_code) as code:
+            return self.with_application_url(self.documents.cancel_application(self.site_code, code, key, None))
 
     @route("POST", "/api/applications/<tracking_code>/resume", "Resume after a failed step (from its retake date) "
            "or an incomplete file: a new visit with a new ticket for the step that stopped (a returned online "
@@ -349,15 +352,16 @@ class GatewayService(PageRoutes):
            extra_statuses={404: "no such application", 409: "not failed or incomplete, or before the retake date",
                            429: LOOKUP_LIMITED})
     def resume_application(self, request, tracking_code):
-        return self.with_application_url(
-            self.documents.resume(self.site_code, self.looked_up(request, tracking_code), "citizen"))
+        with self.looked_up(request, tracking_code) as code:
+            return self.with_application_url(self.documents.resume(self.site_code, code, "citizen"))
 
     @route("GET", "/api/applications/<tracking_code>/letter", "The issued letter of an online lost-item report or "
            "crowd permit (PDF), for the applicant with the tracking code; the first download collects it",
            tags=["citizen"], extra_statuses={404: "no such application, or no letter issued",
                                              409: "not issued yet", 429: LOOKUP_LIMITED})
     def application_letter(self, request, tracking_code):
-        return pdf_response(self.documents.get_letter(self.site_code, self.looked_up(request, tracking_code)))
+        with self.looked_up(request, tracking_code) as code:
+            return pdf_response(self.documents.get_letter(self.site_code, code))
 
     @route("GET", "/api/officer/applications/<tracking_code>/letter", "An officer's copy of the issued letter "
            "(PDF; journaled, does not collect it)", tags=["officer"], auth=OFFICERS,
@@ -366,17 +370,26 @@ class GatewayService(PageRoutes):
         return pdf_response(self.documents.get_letter(self.site_code, tracking_code_of(tracking_code),
                                                       officer["username"]))
 
+    @contextmanager
     def looked_up(self, request, tracking_code):
-        """The tracking code of a public lookup, counted against the per-address limit
-        (429 with Retry-After past it)."""
-        wait = tracking_allowance(self.redis, self.settings.REDIS_NAMESPACE, self.site_code, request.remote_addr,
-                                  self.settings.TRACKING_LOOKUP_LIMIT, self.settings.TRACKING_LOOKUP_WINDOW_S)
+        """The tracking code of a public lookup. An address that has looked up
+        TRACKING_LOOKUP_LIMIT codes naming no application in the window gets 429 with
+        Retry-After; lookups of real codes (status pages polling) never count."""
+        limit = (self.redis, self.settings.REDIS_NAMESPACE, self.site_code, request.remote_addr,
+                 self.settings.TRACKING_LOOKUP_LIMIT, self.settings.TRACKING_LOOKUP_WINDOW_S)
+        wait = tracking_misses_wait(*limit)
         if wait:
             raise TooManyRequests(
-                f"Terlalu banyak pencarian kode pelacakan dari perangkat ini. Coba lagi dalam {wait} detik.",
-                f"Too many tracking-code lookups from this device. Try again in {wait} seconds.",
+                f"Terlalu banyak kode pelacakan yang tidak dikenal dari perangkat ini. Coba lagi dalam {wait} detik.",
+                f"Too many unknown tracking codes from this device. Try again in {wait} seconds.",
                 {"address": "lookup limit reached"}, code="lookup_rate_limited", retry_after=wait)
-        return tracking_code_of(tracking_code)
+        try:
+            yield tracking_code_of(tracking_code)
+        except NotFound as error:
+            # No such application, or not a code at all; not "no_letter" or an unknown file.
+            if error.error_code == NotFound.code and "tracking_code" in error.fields:
+                count_tracking_miss(*limit)
+            raise
 
     def counter_action(self, action, officer, counter, *args):
         ticket = getattr(self.queue, action)(self.site_code, counter, officer["username"], *args)

@@ -57,8 +57,8 @@ class Settings(BaseModel):
     # TICKET_RATE_WINDOW_S (0 = no limit); registered kiosks are exempt.
     TICKET_RATE_LIMIT: int = Field(10, ge=0)
     TICKET_RATE_WINDOW_S: int = Field(600, ge=1)
-    # Lookups by tracking code (status, check-in, resume, files, letter, cancel): at most
-    # TRACKING_LOOKUP_LIMIT per client address per TRACKING_LOOKUP_WINDOW_S (0 = no limit).
+    # Guessing tracking codes: at most TRACKING_LOOKUP_LIMIT codes naming no application
+    # per client address per TRACKING_LOOKUP_WINDOW_S (0 = no limit); real codes never count.
     TRACKING_LOOKUP_LIMIT: int = Field(120, ge=0)
     TRACKING_LOOKUP_WINDOW_S: int = Field(60, ge=1)
 
