@@ -390,11 +390,16 @@ class Application:
         called (``no_show``), or the ticket was cancelled (``ticket_cancelled``: by its
         holder, or closed with the hall's day). The application is not lost: it waits
         at the same step until the citizen checks in again at the kiosk (a new ticket
-        for that step). False when the application is no longer at that step."""
+        for that step); ``application_missed`` tells them how. False when the
+        application is no longer at that step."""
         if self.status != "in_progress" or self.step != step:
             return False
         self.status = "missed"
-        self._note("missed_call", step=step, why=why)
+        # An event for the citizen's message (notify); the journal line as before.
+        fields = {"application_id": self.id, "type": self.kind.code, "step": step, "why": why}
+        self.events.append(("application_missed", fields))
+        self.changes.append(Change("missed_call", contract.ApplicationMissed, dict(fields),
+                                   {"type": self.kind.code, "step": step, "why": why}))
         return True
 
     def resume(self, now: datetime) -> StepDef:

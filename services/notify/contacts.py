@@ -61,7 +61,7 @@ class Owners:
             return contact or None
         view = self.documents_rpc.get_application(site, code)
         return {**contact, "track_url": f"{self.public_url}/a/{code}",
-                "details": application_details(view, online, documents)}
+                "details": {**application_details(view, online, documents), "tracking_code": code}}
 
 
 def application_details(view: Mapping, online: bool, documents: Optional[Mapping] = None) -> dict:

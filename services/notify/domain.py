@@ -30,7 +30,7 @@ DEFAULT_LANGUAGE = "id"
 
 TICKET_KINDS = ("ticket_issued", "turn_near", "ticket_called", "ticket_no_show", "ticket_completed")
 APPLICATION_KINDS = ("application_submitted", "application_advanced", "application_failed",
-                     "application_ready", "application_status")
+                     "application_ready", "application_missed", "application_status")
 KINDS = TICKET_KINDS + APPLICATION_KINDS
 
 CHANNELS = ("email", "sms", "whatsapp", "log")
@@ -311,6 +311,9 @@ def on_application_event(event: ev.DocumentsEvent) -> list[Message]:
     if isinstance(event, ev.ApplicationReady):
         return [message("application_ready", document_number=event.document_number,
                         valid_until=event.valid_until.isoformat() if event.valid_until else None)]
+    if isinstance(event, ev.ApplicationMissed):
+        # Not at the counter when called (or the ticket closed with the day): how to come back.
+        return [message("application_missed", step=event.step, why=event.why)]
     if isinstance(event, ev.ApplicationCancelled):
         status = "expired" if event.reason == "registration_lapsed" else "cancelled"
         return [message("application_status", status=status, reason=event.reason)]

@@ -103,6 +103,7 @@ def application_words(facts: dict, details: Mapping, language: str) -> dict:
         "type_label": name(type_entry, facts.get("type")),
         "step_label": name(steps.get(step), step) if step else "",
         "online": bool(details.get("online")),
+        "tracking_code": details.get("tracking_code"),
         "next_number": here.get("number") if here else None,
         "next_service": (here.get("service_name_en") if english else here.get("service_name"))
                         or here.get("service") if here else None,

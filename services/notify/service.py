@@ -84,6 +84,10 @@ class NotifyService:
     def on_application_ready(self, event, tx):
         self._record_application(event, tx)
 
+    @consume(ev.ApplicationMissed, retries=RETRIES)
+    def on_application_missed(self, event, tx):
+        self._record_application(event, tx)
+
     @consume(ev.ApplicationCancelled, retries=RETRIES)
     def on_application_cancelled(self, event, tx):
         self._record_application(event, tx)

@@ -173,6 +173,16 @@ class ApplicationReady(DocumentsEvent):
     valid_until: Optional[date] = None
 
 
+class ApplicationMissed(DocumentsEvent):
+    """The citizen's ticket for ``step`` ended without them: not at the counter when
+    called (``no_show``), or the ticket cancelled (``ticket_cancelled``: closed with the
+    hall's day, or by its holder). The application waits at that step for a check-in
+    with the tracking code (a new ticket for the same step). Once per missed ticket."""
+    event_type: ClassVar[str] = "application_missed"
+    step: str
+    why: Literal["no_show", "ticket_cancelled"]
+
+
 class ApplicationCollected(DocumentsEvent):
     event_type: ClassVar[str] = "application_collected"
 
@@ -186,7 +196,7 @@ DOCUMENTS_EVENTS = {
     cls.event_type: cls
     for cls in (
         ApplicationSubmitted, ApplicationStepCompleted, ApplicationAdvanced, ApplicationFailed,
-        ApplicationReady, ApplicationCollected, ApplicationCancelled,
+        ApplicationReady, ApplicationMissed, ApplicationCollected, ApplicationCancelled,
     )
 }
 

@@ -236,3 +236,36 @@ def test_an_online_report_is_told_when_returned_with_the_reason_and_when_issued(
                             "application_ready", "application_advanced"])
     wait_until(lambda: len(gateway.to(phone)) >= 5, "every SMS")
     assert sorted(r["kind"] for r in gateway.to(phone)) == kinds and gateway.refused == 0
+
+
+def test_an_applicant_away_when_called_is_told_how_to_come_back(system, gateway):
+    """Broke: a citizen whose step's number was called and marked no-show was told
+    nothing. Checks: an SKCK application in the hall (Indonesian, e-mail and phone);
+    its registration ticket called and marked no-show: one application_missed e-mail
+    and one signed SMS saying they were not at the counter, to check in at the kiosk
+    with the tracking code (shown) for a new number at the same step, with the
+    /a/<code> link; check-in then gives a new ticket for that step."""
+    address, phone = contact()
+    created = start(system, "SKCK_NEW", address, phone)
+    code = created["tracking_code"]
+    officer = Officer(system, "petugas4", 4, ["SKCK"])
+    called = officer.post("call-next")
+    assert called.status_code == 200 and called.json()["id"] == created["ticket"]["id"], called.text
+    assert officer.post("no-show").status_code == 200
+    officer.post("close")
+
+    mails, sms = one_of_kind(system, gateway, address, phone, "application_missed")
+    assert mails[0]["Subject"] == "Permohonan SKCK baru: Anda tidak hadir saat dipanggil"
+    text = text_of(mails[0])
+    assert "tetapi Anda tidak berada di loket" in text
+    assert f"check-in di kios dengan kode permohonan {code}" in text
+    assert "nomor antrean baru untuk langkah Pendaftaran" in text
+    assert f"{system.base_url}/a/{code}" in text
+    assert code in sms[0]["text"] and sms[0]["language"] == "id"
+    assert application(system, code)["status"] == "missed"
+
+    back = requests.post(f"{system.base_url}/api/applications/{code}/check-in", timeout=15)
+    assert back.status_code == 200, back.text
+    assert back.json()["step"] == "registration" and back.json()["ticket"]["id"] != created["ticket"]["id"]
+    assert len([m for m in mail_to(system, address) if m["X-PTSP-Kind"] == "application_missed"]) == 1
+    assert gateway.refused == 0

@@ -1,8 +1,12 @@
 """An application's life beyond the straight journey, on the real servers over HTTP:
 cancel, resume, a missed call, a transferred ticket, a lapsed online registration,
 the issued letter, and the limit on tracking-code lookups."""
+import uuid
+
+import eventlet
 import pytest
 import requests
+from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_container
 
@@ -192,9 +196,51 @@ def test_a_step_ticket_closed_with_the_day_leaves_the_application_waiting_for_ch
         [("cancelled",)]
     assert rows(database_url, "SELECT data->>'why' FROM documents.journal WHERE application_id = %s "
                               "AND action = 'missed_call'", created["id"]) == [("ticket_cancelled",)]
+    [(payload,)] = events_of(database_url, created["id"], "application_missed")
+    assert (payload["step"], payload["why"]) == ("registration", "ticket_cancelled")
     back = requests.post(f"{hall}/api/applications/{code}/check-in")
     assert back.status_code == 200, back.text
     assert back.json()["ticket"]["id"] != ticket_id and back.json()["step"] == "registration"
+
+
+def test_a_missed_call_publishes_application_missed_once(hall, database_url, service_config):
+    """Broke: the citizen whose step's ticket was called and marked no-show was told
+    nothing: documents published no event when the application became missed. Checks:
+    one application_missed (step, why=no_show; ids and codes only: no NIK, name or
+    contact) leaves the outbox and is published; the same ticket_no_show redelivered
+    (same event id) and two copies with new ids, dispatched at once, are handled and
+    add no event, journal line or status change."""
+    created = start(hall)
+    code, application_id, ticket_id = created["tracking_code"], created["id"], created["ticket"]["id"]
+    officer = Officer(hall, "petugas1", 1, ["SKCK"])
+    assert officer.call_next()["id"] == ticket_id
+    assert officer.post("no-show").status_code == 200
+    wait_for(lambda: get_application(hall, code)["status"] == "missed", what="missed")
+    [(payload,)] = events_of(database_url, application_id, "application_missed")
+    assert (payload["application_id"], payload["type"], payload["step"], payload["why"]) == \
+        (application_id, "SKCK_NEW", "registration", "no_show")
+    assert set(payload) == {"event_id", "schema_version", "site", "occurred_at", "application_id", "type", "step",
+                            "why"}
+    for personal in (applicant(1)["nik"], applicant(1)["name"], applicant(1)["email"], code):
+        assert personal not in str(payload)
+    wait_for(lambda: rows(database_url, "SELECT published_at IS NOT NULL FROM documents.outbox WHERE event_id = %s",
+                          payload["event_id"]) == [(True,)], what="application_missed published")
+    journal = journal_actions(database_url, application_id)
+
+    [(no_show,)] = rows(database_url, """SELECT payload FROM queue.outbox WHERE event_type = 'ticket_no_show'
+                                         AND payload->>'ticket_id' = %s""", ticket_id)
+    copies = [no_show] + [{**no_show, "event_id": str(uuid.uuid4())} for _ in range(2)]
+    dispatch = event_dispatcher(service_config)
+    pool = eventlet.GreenPool()
+    for copy in copies:
+        pool.spawn(dispatch, "queue", "ticket_no_show", copy)
+    pool.waitall()
+    wait_for(lambda: rows(database_url, "SELECT count(*) FROM documents.processed_events "
+                                        "WHERE event_id::text = ANY(%s)", [c["event_id"] for c in copies])[0][0] == 3,
+             what="the copies handled")
+    assert len(events_of(database_url, application_id, "application_missed")) == 1
+    assert journal_actions(database_url, application_id) == journal
+    assert get_application(hall, code)["status"] == "missed"
 
 
 def test_a_transferred_ticket_keeps_its_link_to_the_step(hall, database_url):

@@ -222,6 +222,9 @@ def test_each_message_kind_arrives_by_email_and_webhook(world):
     says sent, the metrics count it."""
     world.sink.start()
     address, phone = unique_email(), unique_phone()
+    # Eleven kinds to one phone on two webhooks: 22 in the hour, over the default limit
+    # of 20 per recipient (tested on its own in test_rate_limit_per_recipient).
+    world.outlet.rate_limit_per_hour = 40
     tickets = [world.issue(unique_email()) for _ in range(4)]          # four ahead
     mine = world.issue(address, phone, language="en")
     for t in tickets + [mine]:
@@ -246,12 +249,14 @@ def test_each_message_kind_arrives_by_email_and_webhook(world):
                     "current_step": "theory_test",
                     "ticket": {"number": "C004", "service": "SIM", "service_name": "SIM",
                                "service_name_en": "SIM"},
-                    "last": {"step": "practical_test", "outcome": "failed", "note": "parking", "missing": []}}}
+                    "last": {"step": "practical_test", "outcome": "failed", "note": "parking", "missing": []},
+                    "tracking_code": "ABC123"}}
     base = {"site": world.site, "occurred_at": world.clock(), "application_id": application_id, "type": "SIM_A_NEW"}
     for event in (ev.ApplicationSubmitted(**base, step="registration", in_hall=True),
                   ev.ApplicationAdvanced(**base, from_step="health_check", step="theory_test"),
                   ev.ApplicationFailed(**base, step="practical_test", reason="failed",
                                        retake_after=datetime(2026, 12, 10).date()),
+                  ev.ApplicationMissed(**base, step="theory_test", why="no_show"),
                   ev.ApplicationReady(**base, document_number="SIM/0001/2026",
                                       valid_until=datetime(2031, 11, 26).date()),
                   ev.ApplicationCancelled(**base, reason="citizen")):
@@ -261,7 +266,7 @@ def test_each_message_kind_arrives_by_email_and_webhook(world):
     kinds = [m["X-PTSP-Kind"] for m in mine_mail]
     assert sorted(kinds) == sorted(["ticket_issued", "turn_near", "ticket_called", "ticket_no_show",
                                     "ticket_completed", "application_submitted", "application_advanced", "application_failed",
-                                    "application_ready", "application_status"])
+                                    "application_missed", "application_ready", "application_status"])
     by_kind = {m["X-PTSP-Kind"]: m for m in mine_mail}
     assert mine.number in by_kind["ticket_issued"]["Subject"]
     assert "counter 5" in text_of(by_kind["ticket_called"])
@@ -270,6 +275,7 @@ def test_each_message_kind_arrives_by_email_and_webhook(world):
     assert "The reason: parking." in text_of(by_kind["application_failed"])
     assert "your number is C004" in text_of(by_kind["application_advanced"])
     assert "http://ptsp.test/a/ABC123" in text_of(by_kind["application_ready"])
+    assert "check in at the kiosk with your tracking code ABC123" in text_of(by_kind["application_missed"])
     assert by_kind["ticket_completed"]["Subject"] == f"Thank you — number {tickets[0].number} has been served"
     assert by_kind["ticket_issued"].get_body(("html",)) is not None
     for path in ("/sms", "/wa"):
@@ -370,6 +376,43 @@ def test_redelivered_event_sends_one_message(world):
     assert len(world.messages()) == 1
     assert [d["channel"] for d in world.deliveries()] == ["email"]
     assert [m["To"] for m in world.sink.mails()] == [address]
+
+
+def test_a_missed_call_reaches_every_channel_once_with_the_way_back(world):
+    """Broke: the applicant whose step's number was called while they were away was
+    told nothing. Checks: application_missed arrives once at the real SMTP sink (in
+    Indonesian: not at the counter, check in at the kiosk with the tracking code for a
+    new number at the same step, the status link) and once on each signed webhook
+    with the code and link; the event redelivered twice and swept sends nothing more."""
+    world.sink.start()
+    address, phone = unique_email(), unique_phone()
+    application_id = uuid.uuid4()
+    world.contacts.table[application_id] = {
+        "email": address, "phone": phone, "language": "id", "track_url": "http://ptsp.test/a/K7M2-P9QX-4R5T",
+        "details": {"online": False, "type_name": "SKCK Baru", "type_name_en": "New SKCK",
+                    "steps": {"fingerprint": {"name": "Sidik jari", "name_en": "Fingerprints", "service": "SKCK"}},
+                    "current_step": "fingerprint", "ticket": None,
+                    "last": {"step": None, "outcome": None, "note": None, "missing": []},
+                    "tracking_code": "K7M2-P9QX-4R5T"}}
+    event = ev.ApplicationMissed(site=world.site, occurred_at=world.clock(), application_id=application_id,
+                                 type="SKCK_NEW", step="fingerprint", why="no_show")
+    for _ in range(3):
+        world.handle(event)
+        delivery.run_due(world.outlet, world.store)
+    [mail] = [m for m in world.sink.mails() if m["To"] == address]
+    assert mail["X-PTSP-Kind"] == "application_missed"
+    assert mail["Subject"] == "Permohonan SKCK Baru: Anda tidak hadir saat dipanggil"
+    text = text_of(mail)
+    assert "langkah Sidik jari permohonan SKCK Baru sudah dipanggil, tetapi Anda tidak berada di loket" in text
+    assert "check-in di kios dengan kode permohonan K7M2-P9QX-4R5T" in text
+    assert "nomor antrean baru untuk langkah Sidik jari" in text and "http://ptsp.test/a/K7M2-P9QX-4R5T" in text
+    for path in ("/sms", "/wa"):
+        [got] = [r for r in world.receiver.received if r["path"] == path]
+        assert (got["kind"], got["language"], got["to"]) == ("application_missed", "id", phone)
+    assert world.receiver.refused == 0
+    assert len(world.messages()) == 1
+    assert sorted(d["channel"] for d in world.deliveries()) == ["email", "sms", "whatsapp"]
+    assert {d["status"] for d in world.deliveries()} == {"sent"}
 
 
 def test_no_contact_gets_nothing_and_breaks_nothing(world):

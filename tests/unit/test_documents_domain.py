@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from shared.contracts import events
 from shared.contracts.errors import Conflict, InvalidInput
 from services.documents.catalog import TYPES_BY_CODE
 from services.documents.domain import Application, add_months, check_applicant, check_renewal, document_number
@@ -264,7 +265,8 @@ def test_a_lapsed_registration_expires_once_and_only_after_three_days():
 
 def test_a_missed_call_waits_at_the_same_step_until_check_in():
     """Broke: a no-show lost the citizen's application. Checks: a missed call at the
-    current step makes the application "missed" (journaled, no event) and keeps the
+    current step makes the application "missed" (journaled missed_call, one
+    application_missed event with the step and why) and keeps the
     step; check-in puts it back in progress at that step; a no-show of a step the
     application has left changes nothing."""
     app = Application.start("a1", TYPES_BY_CODE["SKCK_NEW"], "Asia/Jakarta", T0, in_hall=True)
@@ -272,8 +274,12 @@ def test_a_missed_call_waits_at_the_same_step_until_check_in():
     app.events.clear()
     assert app.missed_call(T0, "registration") is False and app.status == "in_progress"
     assert app.missed_call(T0, "document_check") is True
-    assert (app.status, app.step) == ("missed", "document_check") and app.events == []
-    assert app.changes[-1].action == "missed_call" and app.changes[-1].event_class is None
+    assert (app.status, app.step) == ("missed", "document_check")
+    assert app.events == [("application_missed", {"application_id": "a1", "type": "SKCK_NEW",
+                                                  "step": "document_check", "why": "no_show"})]
+    assert app.changes[-1].action == "missed_call" and app.changes[-1].event_class is events.ApplicationMissed
+    assert app.changes[-1].fields == {"application_id": "a1", "type": "SKCK_NEW", "step": "document_check",
+                                      "why": "no_show"}
     assert app.changes[-1].journal_data == {"type": "SKCK_NEW", "step": "document_check", "why": "no_show"}
     assert app.check_in(T0).code == "document_check" and app.status == "in_progress"
     assert app.changes[-1].action == "returned_after_no_show"

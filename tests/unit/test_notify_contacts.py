@@ -82,6 +82,7 @@ def test_an_applicants_contact_gets_the_status_page_and_the_words():
     assert details["ticket"] == {"number": "B004", "service": "SKCK", "service_name": "SKCK",
                                  "service_name_en": "SKCK"}
     assert details["last"]["missing"] == [{"name": "Kartu Keluarga", "name_en": "Family card"}]
+    assert details["tracking_code"] == "K7M2P9QX4R"     # shown in a missed call's message
 
 
 def test_an_applicant_without_address_is_not_looked_up_further():

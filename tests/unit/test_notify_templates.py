@@ -27,6 +27,7 @@ FACTS = {
                            "retake_after": "2026-12-10"},
     "application_ready": {"type": "SKCK_NEW", "document_number": "SKCK/YANMAS/123/XI/2026",
                           "valid_until": "2027-05-26"},
+    "application_missed": {"type": "SIM_A_NEW", "step": "theory_test", "why": "no_show"},
     "application_status": {"type": "CROWD_PERMIT", "status": "expired", "reason": "registration_lapsed"},
 }
 
@@ -166,6 +167,37 @@ def test_application_messages_say_where_to_go_why_and_when():
     assert ready.subject == "SIM A Baru Anda siap diambil" and "26 Mei 2027" in ready.text
     expired = renderer.render(message("application_status"), Contact(details=online), "en")
     assert expired.subject == "Crowd permit application expired" and "register again" in expired.text
+
+
+def test_a_missed_call_tells_how_to_come_back_with_the_tracking_code_in_both_languages():
+    """Broke: a citizen whose step's number was called while they were away was told
+    nothing. Checks: application_missed names the type and the step, says to come back
+    and check in at the kiosk with the tracking code (shown) for a new number at the
+    same step, in Indonesian and English, in text, HTML and SMS, with the status link;
+    a ticket closed with the day says so and asks for the next service day."""
+    renderer = Renderer()
+    details = {**DETAILS, "current_step": "theory_test", "ticket": None, "tracking_code": "ABCD-EFGH-JKMN"}
+    contact = Contact(details=details, track_url="http://ptsp.test/a/ABCD-EFGH-JKMN")
+    by_id = renderer.render(message("application_missed"), contact, "id")
+    assert by_id.subject == "Permohonan SIM A Baru: Anda tidak hadir saat dipanggil"
+    assert "langkah Ujian teori permohonan SIM A Baru sudah dipanggil, tetapi Anda tidak berada di loket" in by_id.text
+    assert "check-in di kios dengan kode permohonan ABCD-EFGH-JKMN" in by_id.text
+    assert "nomor antrean baru untuk langkah Ujian teori" in by_id.text
+    assert "hari layanan berikutnya" not in by_id.text
+    assert "http://ptsp.test/a/ABCD-EFGH-JKMN" in by_id.text and "ABCD-EFGH-JKMN" in by_id.html
+    assert "check-in di kios dengan kode ABCD-EFGH-JKMN" in by_id.short
+    assert by_id.short.endswith("http://ptsp.test/a/ABCD-EFGH-JKMN")
+    by_en = renderer.render(message("application_missed"), contact, "en")
+    assert by_en.subject == "New SIM A application: you were not at the counter when called"
+    assert "Theory test step of your New SIM A application was called, but you were not at the counter" in by_en.text
+    assert "check in at the kiosk with your tracking code ABCD-EFGH-JKMN" in by_en.text
+    assert "new queue number for the Theory test step" in by_en.text
+    assert "check in at the kiosk with code ABCD-EFGH-JKMN for a new number" in by_en.short
+    closed = renderer.render(message("application_missed", why="ticket_cancelled"), contact, "en")
+    assert closed.subject == "New SIM A application: your Theory test number is no longer valid"
+    assert "on the next service day" in closed.text and "ABCD-EFGH-JKMN" in closed.text
+    closed_id = renderer.render(message("application_missed", why="ticket_cancelled"), contact, "id")
+    assert "pada hari layanan berikutnya" in closed_id.text and "tidak berlaku lagi" in closed_id.subject
 
 
 def test_a_ticket_link_carries_the_holders_key_and_the_thanks_points_to_the_survey():
