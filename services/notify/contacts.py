@@ -14,7 +14,8 @@ journaled there), with its tracking code; the link is the applicant's status pag
 ``<PTSP_PUBLIC_URL>/a/<tracking code>``. The words of the message (the type's and
 steps' names, the next step's queue and number, the officer's reason) come from the
 applicant's own view of the application (``documents.get_application``) as
-``details``: notify keeps no copy of the documents catalogue.
+``details``, with the tracking code (a missed call's message shows it for the kiosk's
+check-in): notify keeps no copy of the documents catalogue.
 """
 import re
 from typing import Mapping, Optional
