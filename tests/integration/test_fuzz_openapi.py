@@ -1,5 +1,4 @@
 """Every write endpoint of the OpenAPI document, fuzzed by schemathesis (issue 6)."""
-import time
 
 import requests
 import schemathesis
@@ -16,7 +15,7 @@ def test_no_write_endpoint_answers_5xx_to_generated_input(gateway, caplog):
     schemathesis generates bodies and path parameters that fit the schema and ones
     that do not, for every POST and PUT of /api/openapi.json, sent with a
     supervisor's token; no answer is a 5xx, every error has the documented shape,
-    and no traceback is logged. Bounded in examples so it takes well under a minute."""
+    and no traceback is logged. Bounded in examples (its time is not asserted: speed belongs to make bench)."""
     document = requests.get(f"{gateway}/api/openapi.json").json()
     schema = schemathesis.openapi.from_dict(document)
     token = requests.post(f"{gateway}/api/auth/login",
@@ -25,7 +24,6 @@ def test_no_write_endpoint_answers_5xx_to_generated_input(gateway, caplog):
     operations = [result.ok() for result in schema.get_all_operations()]
     writes = [op for op in operations if op.method.upper() in ("POST", "PUT")]
     assert len(writes) >= 15, [op.label for op in writes]
-    started = time.monotonic()
     failures = []
 
     for operation in writes:
@@ -48,6 +46,5 @@ def test_no_write_endpoint_answers_5xx_to_generated_input(gateway, caplog):
             fuzz()
 
     assert not failures, failures[:5]
-    assert time.monotonic() - started < 60
     leaked = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
     assert not leaked, [r.getMessage()[:200] for r in leaked]
