@@ -2,7 +2,7 @@
 // target wait), counters, officer accounts and the running text of the display boards.
 import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, NetworkError,
-  errorText, fieldMessages, formatWait, formatTime, DisplayFeed, el, $, $$, toast, ask, loadOfficerSession, storeOfficerSession,
+  errorText, fieldMessages, formatWait, formatTime, DisplayFeed, el, $, $$, toast, ask, supervisorSignIn,
 } from "./common.js";
 
 const state = {
@@ -12,11 +12,10 @@ const state = {
 
 // ---- session ------------------------------------------------------------------------------
 
-const loadSession = loadOfficerSession;
-function saveSession(s) {
-  state.session = s;
-  storeOfficerSession(s);
-}
+const { show, showLogin, saveSession, resume } = supervisorSignIn(state, {
+  onEnter: () => enterApp(), signedInOnly: ["#conn"],
+});
+
 function authed(method, path, opts = {}) {
   return api(method, path, { ...opts, token: state.session && state.session.token }).catch((err) => {
     if (err instanceof ApiError && err.status === 401) { saveSession(null); showLogin(t("counter.session.expired")); }
@@ -24,43 +23,6 @@ function authed(method, path, opts = {}) {
     throw err;
   });
 }
-
-function show(view) {
-  for (const v of $$(".view")) v.hidden = v.id !== `view-${view}`;
-  const signedIn = view === "app";
-  $("#signout").hidden = !signedIn;
-  $("#who").hidden = !signedIn;
-  $("#conn").hidden = !signedIn;
-  if (signedIn) $("#who").textContent = `${state.session.username} · ${t(`admin.role.${state.session.role}`)}`;
-}
-
-function showLogin(note) {
-  show("login");
-  $("#login-note").hidden = !note;
-  $("#login-note").textContent = note || "";
-}
-
-$("#login-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const username = $("#username").value.trim();
-  const password = $("#password").value;
-  $("#login-error").textContent = "";
-  try {
-    const { data } = await api("POST", "/api/auth/login", { body: { username, password } });
-    if (!["supervisor", "admin"].includes(data.role)) { $("#login-error").textContent = t("admin.forbidden"); return; }
-    saveSession({ token: data.token, role: data.role, expires_at: data.expires_at, username: data.username || username });
-    $("#password").value = "";
-    enterApp();
-  } catch (err) {
-    $("#login-error").textContent = errorText(err);
-  }
-});
-$("#signout").addEventListener("click", () => {
-  const token = state.session && state.session.token;
-  if (token) api("POST", "/api/auth/logout", { token }).catch(() => {});  // ends it on the server
-  saveSession(null);
-  showLogin();
-});
 
 // ---- tabs ---------------------------------------------------------------------------------
 
@@ -543,7 +505,5 @@ function formDialog({ title, fields, submit, fieldMap = {} }) {
     onStatus: (s) => { if (s === "offline") setOnline(false); },
   }).start();
   setInterval(() => { if (state.tab === "live" && state.session) loadLive(); }, 15000);
-  state.session = loadSession();
-  if (!state.session || !["supervisor", "admin"].includes(state.session.role)) { state.session = null; showLogin(); return; }
-  enterApp();
+  if (resume()) enterApp();
 })();

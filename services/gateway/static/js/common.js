@@ -384,3 +384,60 @@ export function storeOfficerSession(s) {
     else localStorage.removeItem(OFFICER_SESSION_KEY);
   } catch (e) { /* storage unavailable: the session lasts as long as the page */ }
 }
+
+// ---- the supervisor pages' sign-in (admin and reports) ----------------------------------
+
+const SUPERVISOR_ROLES = ["supervisor", "admin"];
+
+/** The login and app views of a supervisor page (#view-login, #view-app, #login-form,
+ * #signout, #who): sign-in refused to an officer, sign-out ending the session on the
+ * server. ``state.session`` holds the session; ``onEnter`` runs once signed in; the
+ * elements of ``signedInOnly`` show only then. */
+export function supervisorSignIn(state, { onEnter, signedInOnly = [] }) {
+  const saveSession = (s) => { state.session = s; storeOfficerSession(s); };
+
+  function show(view) {
+    for (const v of $$(".view")) v.hidden = v.id !== `view-${view}`;
+    const signedIn = view === "app";
+    for (const sel of ["#signout", "#who", ...signedInOnly]) $(sel).hidden = !signedIn;
+    if (signedIn) $("#who").textContent = `${state.session.username} · ${t(`admin.role.${state.session.role}`)}`;
+  }
+
+  function showLogin(note) {
+    show("login");
+    $("#login-note").hidden = !note;
+    $("#login-note").textContent = note || "";
+  }
+
+  $("#login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const username = $("#username").value.trim();
+    const password = $("#password").value;
+    $("#login-error").textContent = "";
+    try {
+      const { data } = await api("POST", "/api/auth/login", { body: { username, password } });
+      if (!SUPERVISOR_ROLES.includes(data.role)) { $("#login-error").textContent = t("admin.forbidden"); return; }
+      saveSession({ token: data.token, role: data.role, expires_at: data.expires_at, username: data.username || username });
+      $("#password").value = "";
+      onEnter();
+    } catch (err) {
+      $("#login-error").textContent = errorText(err);
+    }
+  });
+
+  $("#signout").addEventListener("click", () => {
+    const token = state.session && state.session.token;
+    if (token) api("POST", "/api/auth/logout", { token }).catch(() => {});  // ends it on the server
+    saveSession(null);
+    showLogin();
+  });
+
+  /** The stored session if it is a supervisor's, else the login view; true when signed in. */
+  function resume() {
+    state.session = loadOfficerSession();
+    if (!state.session || !SUPERVISOR_ROLES.includes(state.session.role)) { state.session = null; showLogin(); return false; }
+    return true;
+  }
+
+  return { show, showLogin, saveSession, resume };
+}

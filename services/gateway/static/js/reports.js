@@ -5,7 +5,7 @@
 import uPlot from "../vendor/uplot/uPlot.esm.js";
 import {
   t, applyI18n, restoreLang, bindLangToggle, onLangChange, currentLang, api, ApiError, errorText, el, $, $$,
-  loadOfficerSession, storeOfficerSession,
+  supervisorSignIn,
 } from "./common.js";
 
 const NAVY = "#12305c", BLUE = "#2f6db5", GOLD = "#d49a00", INK = "#334155", GRID = "#e2e8f0";
@@ -14,42 +14,7 @@ window.__reports = { loads: 0, report: null, charts: {} };
 
 // ---- session (as on the supervisor page) ---------------------------------------------------
 
-function saveSession(s) { state.session = s; storeOfficerSession(s); }
-
-function show(view) {
-  for (const v of $$(".view")) v.hidden = v.id !== `view-${view}`;
-  const signedIn = view === "app";
-  $("#signout").hidden = !signedIn;
-  $("#who").hidden = !signedIn;
-  if (signedIn) $("#who").textContent = `${state.session.username} · ${t(`admin.role.${state.session.role}`)}`;
-}
-
-function showLogin(note) {
-  show("login");
-  $("#login-note").hidden = !note;
-  $("#login-note").textContent = note || "";
-}
-
-$("#login-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  $("#login-error").textContent = "";
-  try {
-    const { data } = await api("POST", "/api/auth/login", { body: { username: $("#username").value.trim(), password: $("#password").value } });
-    if (!["supervisor", "admin"].includes(data.role)) { $("#login-error").textContent = t("admin.forbidden"); return; }
-    saveSession({ token: data.token, role: data.role, expires_at: data.expires_at, username: data.username || $("#username").value.trim() });
-    $("#password").value = "";
-    enter();
-  } catch (err) {
-    $("#login-error").textContent = errorText(err);
-  }
-});
-
-$("#signout").addEventListener("click", () => {
-  const token = state.session && state.session.token;
-  if (token) api("POST", "/api/auth/logout", { token }).catch(() => {});
-  saveSession(null);
-  showLogin();
-});
+const { show, showLogin, saveSession, resume } = supervisorSignIn(state, { onEnter: () => enter() });
 
 // ---- the period ---------------------------------------------------------------------------
 
@@ -327,7 +292,5 @@ async function enter() {
     state.site = data;
     $("#site-name").textContent = data.name || "";
   } catch (e) { /* the report still says its time zone */ }
-  state.session = loadOfficerSession();
-  if (!state.session || !["supervisor", "admin"].includes(state.session.role)) { state.session = null; showLogin(); return; }
-  enter();
+  if (resume()) enter();
 })();
